@@ -1,0 +1,116 @@
+/** Shapes of the Landing Zone HTTP API (v1), as the service sends them. */
+
+export type LandingZoneStatus =
+  | 'pending_approval'
+  | 'provisioning'
+  | 'completed'
+  | 'rejected'
+  | 'failed'
+  | 'cancelled';
+
+export const TERMINAL_STATUSES: ReadonlySet<LandingZoneStatus> = new Set([
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+]);
+
+export function isTerminal(status: LandingZoneStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface Requester {
+  name: string;
+  email: string;
+}
+
+export interface LandingZoneRequest {
+  name: string;
+  class: string;
+  owner: string;
+  description: string;
+  tenant: string;
+  requester: Requester;
+  system?: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface LandingZoneStep {
+  name: string;
+  status: StepStatus;
+  started_at?: string | null;
+  finished_at?: string | null;
+  attempts: number;
+}
+
+/** Each link is present once the thing it points to exists. */
+export interface LandingZoneLinks {
+  repository?: string;
+  clone?: string;
+  catalog_info?: string;
+  environment_repository?: string;
+  build_pipeline?: string;
+  promote_pipeline?: string;
+  approval?: string;
+  request_number?: string;
+}
+
+export interface LandingZone {
+  id: string;
+  name: string;
+  class: string;
+  tenant: string;
+  owner: string;
+  description: string;
+  system?: string | null;
+  requester: Requester;
+  status: LandingZoneStatus;
+  created_at: string;
+  updated_at: string;
+  steps: LandingZoneStep[];
+  links: LandingZoneLinks;
+  error?: { step: string; message: string } | null;
+}
+
+export type ProgressEventKind = 'step_started' | 'step_succeeded' | 'step_failed' | 'info' | 'status';
+
+export interface ProgressEvent {
+  seq: number;
+  at: string;
+  step?: string | null;
+  kind: ProgressEventKind;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface EventPage {
+  events: ProgressEvent[];
+  status: LandingZoneStatus;
+}
+
+export interface RepositoryName {
+  project: string;
+  slug: string;
+}
+
+export interface Preview {
+  names: {
+    repository: RepositoryName;
+    environment_repository: RepositoryName;
+    jenkins_folder: string;
+    build_job: string;
+    promote_job: string;
+  };
+  approval_required: boolean;
+  files: string[];
+  environment_files: string[];
+}
+
+/** One entry of the `detail` list the service sends with every 4xx. */
+export interface ErrorDetail {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
+}

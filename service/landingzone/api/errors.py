@@ -1,0 +1,53 @@
+"""One error shape for every 4xx: `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, loc: Sequence[str], msg: str, kind: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.detail = [{"loc": list(loc), "msg": msg, "type": kind}]
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, ("path", "id"), f"no {what} with this id", "not_found")
+
+
+def problem_response(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None
+                     ) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _plain(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Keep where and why; drop the echoed input, which may be huge or hostile."""
+    plain = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        message = str(error.get("msg", "invalid value"))
+        plain.append({"loc": loc, "msg": message, "type": str(error.get("type", "value_error"))})
+    return plain
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        return problem_response(422, _plain(error.errors()))
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, error: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return problem_response(error.status, error.detail, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = [{"loc": ["request"], "msg": str(error.detail), "type": "http_error"}]
+        return problem_response(error.status_code, detail, dict(error.headers or {}))

@@ -1,0 +1,163 @@
+"""Deployment settings (LZ_* environment) and the platform configuration file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_PLATFORM_CONFIG = PACKAGE_DIR / "defaults" / "platform.yaml"
+DEFAULT_TEMPLATES_DIR = PACKAGE_DIR.parent.parent / "templates"
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "password", "dev-token", "admin"}
+
+
+class Settings(BaseSettings):
+    """Where the service runs and what it talks to. Production swaps these, nothing else."""
+
+    model_config = SettingsConfigDict(env_prefix="LZ_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    public_url: str = "http://127.0.0.1:8000"
+    database_url: str = "sqlite:///var/landingzone.sqlite"
+    api_tokens: list[SecretStr] = Field(default_factory=lambda: [SecretStr("dev-token")])
+    platform_config: Path = DEFAULT_PLATFORM_CONFIG
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR
+    workspace_dir: Path = Path("var/workspaces")
+    max_body_bytes: int = 64 * 1024
+
+    bitbucket_url: str = "http://127.0.0.1:7990"
+    bitbucket_username: str = "landingzone"
+    bitbucket_password: SecretStr = SecretStr("changeme")
+    bitbucket_webhook_secret: SecretStr = SecretStr("changeme")
+
+    jenkins_url: str = "http://127.0.0.1:8080"
+    jenkins_username: str = "landingzone"
+    jenkins_token: SecretStr = SecretStr("changeme")
+    jenkins_webhook_path: str = "/bitbucket-scmsource-hook/notify"
+
+    servicenow_host: str = "127.0.0.1:8081"
+    servicenow_use_ssl: bool = False
+    servicenow_username: str = "landingzone"
+    servicenow_password: SecretStr = SecretStr("changeme")
+    servicenow_table: str = "sc_req_item"
+    servicenow_callback_secret: SecretStr = SecretStr("changeme")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Landing Zone <landing-zone@example.internal>"
+
+    backstage_url: str = "http://127.0.0.1:7007"
+
+    approval_poll_seconds: float = 60.0
+    approval_expiry_hours: float = 72.0
+    provisioning_concurrency: int = 4
+    step_max_attempts: int = 5
+    step_retry_interval_seconds: float = 1.0
+    call_timeout_seconds: float = 30.0
+
+    @field_validator("public_url", "bitbucket_url", "jenkins_url", "backstage_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        secrets = {
+            "LZ_API_TOKENS": self.api_tokens,
+            "LZ_BITBUCKET_PASSWORD": [self.bitbucket_password],
+            "LZ_BITBUCKET_WEBHOOK_SECRET": [self.bitbucket_webhook_secret],
+            "LZ_JENKINS_TOKEN": [self.jenkins_token],
+            "LZ_SERVICENOW_PASSWORD": [self.servicenow_password],
+            "LZ_SERVICENOW_CALLBACK_SECRET": [self.servicenow_callback_secret],
+        }
+        weak = [
+            name
+            for name, values in secrets.items()
+            if not values or any(v.get_secret_value().lower() in _PLACEHOLDER_SECRETS for v in values)
+        ]
+        if weak:
+            raise ValueError(f"placeholder secrets are refused in production: {', '.join(weak)}")
+        return self
+
+    @property
+    def dbos_database_url(self) -> str:
+        """DBOS keeps its system tables beside ours: a sibling SQLite file, or the same PostgreSQL."""
+        if self.database_url.startswith("sqlite:///"):
+            path = self.database_url.removeprefix("sqlite:///")
+            stem = path.removesuffix(".sqlite")
+            return f"sqlite:///{stem}.dbos.sqlite"
+        return self.database_url
+
+
+# ---------------------------------------------------------------- platform configuration
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GlobalScope(_Strict):
+    registry: str
+    lifecycle: str = "experimental"
+    jenkins_credentials_id: str = "bitbucket-http"
+    default_branch: str = "main"
+    failure_policy: Literal["compensate", "keep"] = "compensate"
+    branch_restrictions: list[Literal["no-deletes", "fast-forward-only", "pull-request-only"]] = []
+    environments: dict[str, dict[str, Any]] = {}
+
+
+class ProjectScope(_Strict):
+    environments: dict[str, dict[str, Any]] = {}
+
+
+class Tenant(_Strict):
+    title: str
+    bitbucket_project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")
+    jenkins_folder: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    approval: Literal["automatic", "required"] = "required"
+    approval_group: str | None = None
+    owner_permission: Literal["REPO_READ", "REPO_WRITE", "REPO_ADMIN"] = "REPO_WRITE"
+    environments: dict[str, dict[str, Any]] = {}
+    projects: dict[str, ProjectScope] = {}
+
+
+class PlatformConfig(_Strict):
+    global_: GlobalScope = Field(alias="global")
+    tenants: dict[str, Tenant]
+
+    @classmethod
+    def load(cls, path: Path) -> PlatformConfig:
+        with path.open(encoding="utf-8") as handle:
+            return cls.model_validate(yaml.safe_load(handle))
+
+    def environment_scopes(self, tenant: str, name: str) -> list[tuple[str, dict[str, Any]]]:
+        """Environment maps ordered from least to most specific."""
+        tenant_config = self.tenants[tenant]
+        project = tenant_config.projects.get(name, ProjectScope())
+        return [
+            ("global", self.global_.environments),
+            ("tenant", tenant_config.environments),
+            ("project", project.environments),
+        ]
+
+
+class Configuration:
+    """Settings plus the platform configuration they point at, loaded once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def platform(self) -> PlatformConfig:
+        return PlatformConfig.load(self.settings.platform_config)

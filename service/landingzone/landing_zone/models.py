@@ -1,0 +1,177 @@
+"""What callers send and what they get back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+NAME_PATTERN = r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+OWNER_PATTERN = r"^(?:group:)?(?:[a-z0-9][a-z0-9_-]{0,62}/)?[a-z0-9][a-z0-9._-]{0,62}$"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Status(StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    PROVISIONING = "provisioning"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in {Status.COMPLETED, Status.REJECTED, Status.FAILED, Status.CANCELLED}
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+STAGES = ("plan", "approve", "render", "repository", "environment", "pipelines", "record", "notify")
+
+
+def _no_control_characters(value: str, *, allow_newlines: bool) -> str:
+    text = value if not allow_newlines else value.replace("\n", "").replace("\t", "")
+    if _CONTROL.search(text) or (not allow_newlines and ("\n" in value or "\t" in value)):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class Requester(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return _no_control_characters(value, allow_newlines=False)
+
+
+class LandingZoneRequest(BaseModel):
+    """A developer's request, as the Backstage wizard sends it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Component name: lower-case letters, digits and hyphens, 2 to 63 characters.",
+        examples=["payments-api"],
+    )
+    class_: str = Field(alias="class", pattern=r"^[a-z][a-z0-9-]{0,31}$", examples=["java"])
+    owner: str = Field(
+        pattern=OWNER_PATTERN,
+        description="Backstage Group entity reference.",
+        examples=["group:default/payments"],
+    )
+    description: str = Field(min_length=1, max_length=1000)
+    tenant: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", examples=["labs"])
+    requester: Requester
+    system: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("description")
+    @classmethod
+    def _printable_description(cls, value: str) -> str:
+        return _no_control_characters(value, allow_newlines=True)
+
+    @property
+    def owner_group(self) -> str:
+        return self.owner.rsplit("/", 1)[-1].removeprefix("group:")
+
+    @property
+    def owner_ref(self) -> str:
+        name = self.owner.removeprefix("group:")
+        namespace, _, group = name.rpartition("/")
+        return f"group:{namespace or 'default'}/{group}"
+
+
+class StepView(BaseModel):
+    name: str
+    status: StepStatus
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+
+
+class ErrorView(BaseModel):
+    step: str
+    message: str
+
+
+class LandingZoneView(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    name: str
+    class_: str = Field(alias="class", serialization_alias="class")
+    tenant: str
+    owner: str
+    description: str
+    system: str | None
+    requester: Requester
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    steps: list[StepView]
+    links: dict[str, str]
+    error: ErrorView | None = None
+
+
+class LandingZonePage(BaseModel):
+    items: list[LandingZoneView]
+    next_cursor: str | None = None
+
+
+class EventView(BaseModel):
+    seq: int
+    at: datetime
+    step: str | None
+    kind: str
+    message: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventPage(BaseModel):
+    events: list[EventView]
+    status: Status
+
+
+class RepositoryName(BaseModel):
+    project: str
+    slug: str
+
+
+class DerivedNames(BaseModel):
+    repository: RepositoryName
+    environment_repository: RepositoryName
+    jenkins_folder: str
+    build_job: str
+    promote_job: str
+
+
+class Preview(BaseModel):
+    names: DerivedNames
+    approval_required: bool
+    files: list[str]
+    environment_files: list[str]
+
+
+class ClassView(BaseModel):
+    id: str
+    title: str
+    description: str
+    parameters: dict[str, Any]
+
+
+class ClassList(BaseModel):
+    classes: list[ClassView]

@@ -1,0 +1,57 @@
+"""The email a requester receives when a landing zone ends, in plain text and HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from landingzone.integrations.base import MailMessage
+from landingzone.landing_zone.service import Plan
+
+_environment = Environment(
+    loader=PackageLoader("landingzone.landing_zone", "mail"),
+    autoescape=select_autoescape(["html.j2"]),
+    keep_trailing_newline=True,
+)
+
+LINK_LABELS = {
+    "repository": "Repository",
+    "clone": "Clone",
+    "environment_repository": "Environment repository",
+    "build_pipeline": "Build pipeline",
+    "first_build": "First build",
+    "promote_pipeline": "Promote pipeline",
+    "approval": "ServiceNow request",
+    "catalog_entity": "Backstage catalog entity",
+}
+
+_SUBJECTS = {
+    "completed": "Your landing zone {name} is ready",
+    "rejected": "Your landing zone {name} was not approved",
+    "failed": "Your landing zone {name} could not be completed",
+    "cancelled": "Your landing zone {name} was cancelled",
+}
+
+
+def outcome_message(
+    plan: Plan, status: str, links: Mapping[str, str], status_url: str, reason: str = ""
+) -> MailMessage:
+    listed = [(label, links[key]) for key, label in LINK_LABELS.items() if key in links]
+    context = {
+        "requester_name": plan.requester_name,
+        "name": plan.name,
+        "class_title": plan.class_id,
+        "tenant": plan.tenant,
+        "status": status,
+        "reason": reason,
+        "links": listed,
+        "status_url": status_url,
+    }
+    return MailMessage(
+        message_id=f"<{plan.landing_zone_id}.{status}@landingzone>",
+        to=(plan.requester_email,),
+        subject=_SUBJECTS[status].format(name=plan.name),
+        text=_environment.get_template("outcome.txt.j2").render(context),
+        html=_environment.get_template("outcome.html.j2").render(context),
+    )

@@ -1,0 +1,36 @@
+"""The live collaborators that workflow steps use, installed once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from landingzone.config import Configuration
+from landingzone.integrations.base import ApprovalDesk, Mailer, PipelineServer, RepositoryHost
+from landingzone.landing_zone.store import Store
+from landingzone.rendering.classes import ProjectClass
+
+
+@dataclass(frozen=True)
+class Runtime:
+    configuration: Configuration
+    store: Store
+    classes: Mapping[str, ProjectClass]
+    repositories: RepositoryHost
+    pipelines: PipelineServer
+    approvals: ApprovalDesk
+    mailer: Mailer
+
+
+_runtime: Runtime | None = None
+
+
+def install(runtime: Runtime) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def current() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("the landing-zone runtime is not installed")
+    return _runtime

@@ -1,0 +1,424 @@
+"""Landing-zone records, step progress and the append-only event list.
+
+Every write here is safe to repeat: a workflow replayed after a crash calls them again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from landingzone.landing_zone.models import STAGES, Status, StepStatus
+
+metadata = sa.MetaData()
+
+landing_zones = sa.Table(
+    "lz_landing_zones",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), unique=True, nullable=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("class_id", sa.String(32), nullable=False),
+    sa.Column("tenant", sa.String(63), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("resources", sa.JSON, nullable=False),
+    sa.Column("error_step", sa.String(32), nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("run", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("lz_by_owner", "owner", "created_at"),
+    sa.Index("lz_by_tenant_name", "tenant", "name"),
+)
+
+steps = sa.Table(
+    "lz_steps",
+    metadata,
+    sa.Column("landing_zone_id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+)
+
+events = sa.Table(
+    "lz_events",
+    metadata,
+    sa.Column("landing_zone_id", sa.String(40), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("step", sa.String(32), nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.UniqueConstraint("landing_zone_id", "dedupe_key", name="lz_events_once"),
+)
+
+ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def engine_for(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    request: dict[str, Any]
+    status: Status
+    links: dict[str, str]
+    resources: dict[str, Any]
+    error_step: str | None
+    error_message: str | None
+    run: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sa.Row[Any]) -> Record:
+        return cls(
+            id=row.id,
+            request=dict(row.request),
+            status=Status(row.status),
+            links=dict(row.links),
+            resources=dict(row.resources),
+            error_step=row.error_step,
+            error_message=row.error_message,
+            run=row.run,
+            created_at=_aware(row.created_at) or now(),
+            updated_at=_aware(row.updated_at) or now(),
+        )
+
+
+@dataclass(frozen=True)
+class StepRow:
+    name: str
+    status: StepStatus
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    seq: int
+    at: datetime
+    step: str | None
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+
+class DuplicateKey(Exception):
+    """The idempotency key is taken; `existing` is the landing zone it named."""
+
+    def __init__(self, existing: Record, request_hash: str) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
+        self.same_request = _stored_hash(existing) == request_hash
+
+
+def _stored_hash(record: Record) -> str:
+    return str(record.request.get("__hash__", ""))
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # ------------------------------------------------------------ landing zones
+
+    def insert(
+        self, landing_zone_id: str, request: Mapping[str, Any], request_hash: str, key: str | None
+    ) -> Record:
+        stamp = now()
+        row = {
+            "id": landing_zone_id,
+            "idempotency_key": key,
+            "request_hash": request_hash,
+            "request": {**request, "__hash__": request_hash},
+            "name": request["name"],
+            "class_id": request["class"],
+            "tenant": request["tenant"],
+            "owner": request["owner"],
+            "status": Status.PROVISIONING.value,
+            "links": {},
+            "resources": {},
+            "run": 0,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        try:
+            with self._tx() as tx:
+                tx.execute(landing_zones.insert().values(**row))
+                tx.execute(
+                    steps.insert(),
+                    [
+                        {
+                            "landing_zone_id": landing_zone_id,
+                            "name": stage,
+                            "position": position,
+                            "status": StepStatus.PENDING.value,
+                            "attempts": 0,
+                        }
+                        for position, stage in enumerate(STAGES)
+                    ],
+                )
+        except sa.exc.IntegrityError:
+            existing = self.by_idempotency_key(key) if key else None
+            if existing is None:
+                raise
+            raise DuplicateKey(existing, request_hash) from None
+        record = self.get(landing_zone_id)
+        assert record is not None
+        return record
+
+    def get(self, landing_zone_id: str) -> Record | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                landing_zones.select().where(landing_zones.c.id == landing_zone_id)
+            ).first()
+        return Record.from_row(row) if row else None
+
+    def by_idempotency_key(self, key: str) -> Record | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                landing_zones.select().where(landing_zones.c.idempotency_key == key)
+            ).first()
+        return Record.from_row(row) if row else None
+
+    def active_with_name(self, tenant: str, name: str) -> Record | None:
+        query = landing_zones.select().where(
+            landing_zones.c.tenant == tenant,
+            landing_zones.c.name == name,
+            landing_zones.c.status.in_([s.value for s in (*ACTIVE_STATUSES, Status.COMPLETED)]),
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return Record.from_row(row) if row else None
+
+    def page(
+        self, *, owner: str | None, tenant: str | None, status: Status | None, limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Record], str | None]:
+        query = landing_zones.select()
+        if owner:
+            query = query.where(landing_zones.c.owner == owner)
+        if tenant:
+            query = query.where(landing_zones.c.tenant == tenant)
+        if status:
+            query = query.where(landing_zones.c.status == status.value)
+        if cursor:
+            created_at, last_id = _decode_cursor(cursor)
+            query = query.where(
+                sa.or_(
+                    landing_zones.c.created_at < created_at,
+                    sa.and_(landing_zones.c.created_at == created_at, landing_zones.c.id < last_id),
+                )
+            )
+        query = query.order_by(landing_zones.c.created_at.desc(), landing_zones.c.id.desc())
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.limit(limit + 1)).all()
+        records = [Record.from_row(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return records, _encode_cursor(records[-1]) if more and records else None
+
+    def update(self, landing_zone_id: str, **values: Any) -> None:
+        with self._tx() as tx:
+            tx.execute(
+                landing_zones.update()
+                .where(landing_zones.c.id == landing_zone_id)
+                .values(**values, updated_at=now())
+            )
+
+    def set_status(
+        self, landing_zone_id: str, status: Status, *, error: tuple[str, str] | None = None
+    ) -> None:
+        values: dict[str, Any] = {"status": status.value}
+        values["error_step"], values["error_message"] = error if error else (None, None)
+        self.update(landing_zone_id, **values)
+
+    def merge(self, landing_zone_id: str, column: str, values: Mapping[str, Any]) -> None:
+        """Add keys to the `links` or `resources` map (or drop them with a None value)."""
+        with self._tx() as tx:
+            row = tx.execute(
+                sa.select(landing_zones.c[column]).where(landing_zones.c.id == landing_zone_id)
+            ).first()
+            current = dict(row[0]) if row else {}
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            tx.execute(
+                landing_zones.update()
+                .where(landing_zones.c.id == landing_zone_id)
+                .values({column: current, "updated_at": now()})
+            )
+
+    # ------------------------------------------------------------ steps
+
+    def steps_of(self, landing_zone_id: str) -> list[StepRow]:
+        query = steps.select().where(steps.c.landing_zone_id == landing_zone_id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(steps.c.position)).all()
+        return [
+            StepRow(
+                name=row.name,
+                status=StepStatus(row.status),
+                started_at=_aware(row.started_at),
+                finished_at=_aware(row.finished_at),
+                attempts=row.attempts,
+            )
+            for row in rows
+        ]
+
+    def step_started(self, landing_zone_id: str, name: str) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
+        with self._tx() as tx:
+            tx.execute(
+                steps.update()
+                .where(where)
+                .values(
+                    status=StepStatus.RUNNING.value,
+                    started_at=sa.func.coalesce(steps.c.started_at, now()),
+                    finished_at=None,
+                )
+            )
+
+    def count_attempt(self, landing_zone_id: str, name: str) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
+        with self._tx() as tx:
+            tx.execute(steps.update().where(where).values(attempts=steps.c.attempts + 1))
+
+    def step_finished(self, landing_zone_id: str, name: str, status: StepStatus) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
+        with self._tx() as tx:
+            tx.execute(steps.update().where(where).values(status=status.value, finished_at=now()))
+
+    def reset_steps(self, landing_zone_id: str, names: list[str]) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & steps.c.name.in_(names)
+        with self._tx() as tx:
+            tx.execute(
+                steps.update()
+                .where(where)
+                .values(status=StepStatus.PENDING.value, started_at=None, finished_at=None)
+            )
+
+    # ------------------------------------------------------------ events
+
+    def append_event(
+        self, landing_zone_id: str, dedupe_key: str, *, step: str | None, kind: str,
+        message: str, data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Append once per dedupe key; a replayed call is a no-op."""
+        for _ in range(5):
+            try:
+                with self._tx() as tx:
+                    exists = tx.execute(
+                        sa.select(events.c.seq).where(
+                            events.c.landing_zone_id == landing_zone_id,
+                            events.c.dedupe_key == dedupe_key,
+                        )
+                    ).first()
+                    if exists:
+                        return
+                    last = tx.execute(
+                        sa.select(sa.func.max(events.c.seq)).where(
+                            events.c.landing_zone_id == landing_zone_id
+                        )
+                    ).scalar()
+                    tx.execute(
+                        events.insert().values(
+                            landing_zone_id=landing_zone_id,
+                            seq=(last or 0) + 1,
+                            dedupe_key=dedupe_key,
+                            at=now(),
+                            step=step,
+                            kind=kind,
+                            message=message,
+                            data=dict(data or {}),
+                        )
+                    )
+                return
+            except sa.exc.IntegrityError:
+                continue
+        raise RuntimeError("could not append an event after 5 attempts")
+
+    def events_after(self, landing_zone_id: str, after: int, limit: int = 500) -> list[EventRow]:
+        query = (
+            events.select()
+            .where(events.c.landing_zone_id == landing_zone_id, events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            EventRow(
+                seq=row.seq, at=_aware(row.at) or now(), step=row.step, kind=row.kind,
+                message=row.message, data=dict(row.data),
+            )
+            for row in rows
+        ]
+
+
+def _encode_cursor(record: Record) -> str:
+    raw = json.dumps([record.created_at.isoformat(), record.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created_at, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created_at), str(last_id)
+    except (ValueError, TypeError) as error:
+        raise ValueError("invalid cursor") from error

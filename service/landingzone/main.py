@@ -1,0 +1,96 @@
+"""Application factory: settings, integrations and the workflow engine, wired in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from dbos import DBOS
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+
+from landingzone.api.auth import require_token
+from landingzone.api.errors import install_error_handlers
+from landingzone.api.limits import BodySizeLimit
+from landingzone.api.metrics import Metrics
+from landingzone.api.routes import approvals, classes, health, landing_zones
+from landingzone.config import Configuration, Settings
+from landingzone.integrations.factory import build_integrations
+from landingzone.landing_zone import lifecycle, runtime
+from landingzone.landing_zone.store import Store, engine_for
+from landingzone.landing_zone.workflows import PROVISIONING_QUEUE
+from landingzone.rendering.classes import load_classes
+
+log = logging.getLogger("landingzone")
+
+
+def build_runtime(settings: Settings) -> runtime.Runtime:
+    configuration = Configuration(settings)
+    configuration.platform  # noqa: B018 - fail at start-up, not on the first request
+    store = Store(engine_for(settings.database_url))
+    store.create_schema()
+    integrations = build_integrations(settings)
+    return runtime.Runtime(
+        configuration=configuration,
+        store=store,
+        classes=load_classes(settings.templates_dir),
+        repositories=integrations.repositories,
+        pipelines=integrations.pipelines,
+        approvals=integrations.approvals,
+        mailer=integrations.mailer,
+    )
+
+
+def start_engine(settings: Settings) -> None:
+    DBOS(config={
+        "name": "landingzone",
+        "system_database_url": settings.dbos_database_url,
+    })
+    DBOS.launch()
+    DBOS.register_queue(
+        PROVISIONING_QUEUE,
+        worker_concurrency=settings.provisioning_concurrency,
+        polling_interval_sec=0.2,
+        on_conflict="always_update",
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        live = build_runtime(settings)
+        runtime.install(live)
+        app.state.runtime = live
+        app.state.metrics = Metrics(live.store)
+        start_engine(settings)
+        resumed = lifecycle.resume_orphans(live)
+        if resumed:
+            log.info("started %d accepted landing zones that had no workflow yet", resumed)
+        try:
+            yield
+        finally:
+            DBOS.destroy(destroy_registry=False)
+
+    app = FastAPI(
+        title="Landing Zone",
+        version="1.0.0",
+        summary="Self-service landing zones: approved, rendered, hosted, built and recorded.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                    ) -> Response:
+        return await request.app.state.metrics.middleware(request, call_next)  # type: ignore[no-any-return]
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    secured = [Depends(require_token)]
+    app.include_router(landing_zones.router, dependencies=secured)
+    app.include_router(classes.router, dependencies=secured)
+    app.include_router(approvals.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,133 @@
+"""`landingzone sandbox`: simulators and the service, supervised, in one process tree."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from landingzone.sandbox.layout import SandboxLayout, write_description
+
+READY_TIMEOUT_S = 120.0
+
+
+class Supervised:
+    """A child process restarted whenever it dies, as an orchestrator would."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._changed = threading.Condition()
+
+    def start(self) -> None:
+        self._spawn()
+        threading.Thread(target=self._watch, name=f"watch:{self.name}", daemon=True).start()
+
+    def _spawn(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        with self._changed:
+            self._changed.notify_all()
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            assert self.process is not None
+            self.process.wait()
+            if self._stopping.is_set():
+                return
+            self.restarts += 1
+            self._spawn()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _wait_until(check: callable, what: str) -> None:  # type: ignore[valid-type]
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not become ready within {READY_TIMEOUT_S:.0f} s")
+        time.sleep(0.1)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") -> int:
+    layout = SandboxLayout.load_or_create(data_dir, host, port)
+    ready_flag = layout.root / "simulators.ready"
+    ready_flag.unlink(missing_ok=True)
+    python = [sys.executable, "-m", "landingzone.cli"]
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
+    simulators = Supervised(
+        "simulators", [*python, "sandbox-simulators", "--data", str(layout.root)],
+        base_env, layout.root / "logs" / "simulators.log",
+    )
+    service_env = {**base_env, **layout.service_environment()}
+    if "LZ_DATABASE_URL" in os.environ:
+        service_env["LZ_DATABASE_URL"] = os.environ["LZ_DATABASE_URL"]
+    service = Supervised(
+        "service", [*python, "serve", "--host", host, "--port", str(layout.api_port)],
+        service_env, layout.root / "logs" / "service.log",
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        simulators.start()
+        _wait_until(ready_flag.exists, "the simulators")
+        service.start()
+        _wait_until(lambda: _healthy(layout.api_url), "the service")
+        path = _describe(layout, service, simulators)
+        print(f"Landing Zone sandbox is up; addresses and credentials in {path}", flush=True)
+        if demo:
+            from landingzone.sandbox.demo import run_demo
+
+            run_demo(layout)
+        watched_pid = service.pid
+        while not stop.wait(0.5):
+            if service.pid != watched_pid:
+                watched_pid = service.pid
+                _describe(layout, service, simulators)
+        return 0
+    finally:
+        service.stop()
+        simulators.stop()
+
+
+def _describe(layout: SandboxLayout, service: Supervised, simulators: Supervised) -> Path:
+    return write_description(layout, {
+        "processes": {"service": service.pid, "simulators": simulators.pid,
+                      "service_restarts": service.restarts},
+        "logs": str(layout.root / "logs"),
+    })

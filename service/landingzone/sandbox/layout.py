@@ -1,0 +1,144 @@
+"""The sandbox's addresses and credentials: generated once per data folder, kept in sandbox.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SERVICE_USER = "landingzone"
+APPROVER = "cab.approver"
+GIT_CREDENTIALS_ID = "bitbucket-http"
+SANDBOX_GROUPS = ("payments", "platform", "web", "mobile", "data", "team-a")
+
+
+@dataclass(frozen=True)
+class SandboxLayout:
+    data_dir: str
+    host: str
+    api_port: int
+    bitbucket_port: int
+    jenkins_port: int
+    servicenow_port: int
+    mailbox_port: int
+    smtp_port: int
+    api_token: str
+    bitbucket_password: str
+    jenkins_token: str
+    servicenow_password: str
+    approver_password: str
+    callback_secret: str
+    webhook_secret: str
+
+    @classmethod
+    def create(cls, data_dir: Path, host: str, port: int) -> SandboxLayout:
+        return cls(
+            data_dir=str(data_dir.resolve()),
+            host=host,
+            api_port=port,
+            bitbucket_port=port + 1,
+            jenkins_port=port + 2,
+            servicenow_port=port + 3,
+            mailbox_port=port + 4,
+            smtp_port=port + 5,
+            api_token=secrets.token_urlsafe(24),
+            bitbucket_password=secrets.token_urlsafe(18),
+            jenkins_token=secrets.token_hex(16),
+            servicenow_password=secrets.token_urlsafe(18),
+            approver_password=secrets.token_urlsafe(12),
+            callback_secret=secrets.token_urlsafe(24),
+            webhook_secret=secrets.token_urlsafe(24),
+        )
+
+    @classmethod
+    def load(cls, data_dir: Path) -> SandboxLayout:
+        return cls(**json.loads((data_dir / "layout.json").read_text()))
+
+    @classmethod
+    def load_or_create(cls, data_dir: Path, host: str, port: int) -> SandboxLayout:
+        path = data_dir / "layout.json"
+        if path.exists():
+            layout = cls(**json.loads(path.read_text()))
+            if layout.api_port == port and layout.host == host:
+                return layout
+            fresh = cls.create(data_dir, host, port)
+            layout = cls(**{**asdict(layout), **_ports(fresh)})
+        else:
+            layout = cls.create(data_dir, host, port)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _write_private(path, json.dumps(asdict(layout), indent=2))
+        return layout
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir)
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url(self.api_port)
+
+    def service_environment(self) -> dict[str, str]:
+        """The LZ_* settings that point the service at the sandbox."""
+        return {
+            "LZ_ENVIRONMENT": "development",
+            "LZ_PUBLIC_URL": self.api_url,
+            "LZ_DATABASE_URL": os.environ.get(
+                "LZ_DATABASE_URL", f"sqlite:///{self.root / 'service' / 'landingzone.sqlite'}"
+            ),
+            "LZ_API_TOKENS": json.dumps([self.api_token]),
+            "LZ_WORKSPACE_DIR": str(self.root / "service" / "workspaces"),
+            "LZ_BITBUCKET_URL": self.url(self.bitbucket_port),
+            "LZ_BITBUCKET_USERNAME": SERVICE_USER,
+            "LZ_BITBUCKET_PASSWORD": self.bitbucket_password,
+            "LZ_BITBUCKET_WEBHOOK_SECRET": self.webhook_secret,
+            "LZ_JENKINS_URL": self.url(self.jenkins_port),
+            "LZ_JENKINS_USERNAME": SERVICE_USER,
+            "LZ_JENKINS_TOKEN": self.jenkins_token,
+            "LZ_SERVICENOW_HOST": f"{self.host}:{self.servicenow_port}",
+            "LZ_SERVICENOW_USE_SSL": "false",
+            "LZ_SERVICENOW_USERNAME": SERVICE_USER,
+            "LZ_SERVICENOW_PASSWORD": self.servicenow_password,
+            "LZ_SERVICENOW_CALLBACK_SECRET": self.callback_secret,
+            "LZ_SMTP_HOST": self.host,
+            "LZ_SMTP_PORT": str(self.smtp_port),
+            "LZ_APPROVAL_POLL_SECONDS": os.environ.get("LZ_APPROVAL_POLL_SECONDS", "10"),
+        }
+
+    def public_description(self) -> dict[str, object]:
+        """What sandbox.json tells people and tests: where everything is and how to log in."""
+        return {
+            "api": {"url": self.api_url, "token": self.api_token},
+            "bitbucket": {"url": self.url(self.bitbucket_port), "username": SERVICE_USER,
+                          "password": self.bitbucket_password},
+            "jenkins": {"url": self.url(self.jenkins_port), "username": SERVICE_USER,
+                        "token": self.jenkins_token},
+            "servicenow": {"url": self.url(self.servicenow_port),
+                           "host": f"{self.host}:{self.servicenow_port}",
+                           "username": SERVICE_USER, "password": self.servicenow_password,
+                           "approver": {"username": APPROVER, "password": self.approver_password}},
+            "mailbox": {"url": self.url(self.mailbox_port), "smtp_host": self.host,
+                        "smtp_port": self.smtp_port},
+        }
+
+
+def _ports(layout: SandboxLayout) -> dict[str, object]:
+    return {k: v for k, v in asdict(layout).items() if k == "host" or k.endswith("_port")}
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(text)
+    temporary.replace(path)
+
+
+def write_description(layout: SandboxLayout, extra: dict[str, object]) -> Path:
+    path = layout.root / "sandbox.json"
+    _write_private(path, json.dumps({**layout.public_description(), **extra}, indent=2))
+    return path

@@ -1,0 +1,124 @@
+"""Human pages: the approval inbox at `/` and record pages under `/nav_to.do`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from landingzone.sandbox.servicenow import schema
+from landingzone.sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone.sandbox.servicenow.store import Record
+
+_templates = Environment(
+    loader=PackageLoader("landingzone.sandbox.servicenow", "templates"),
+    autoescape=select_autoescape(default=True),
+)
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+_PAGE_TABLES = frozenset(schema.TASK_TABLES)
+
+
+def _instance(request: Request) -> ServiceNowInstance:
+    instance: ServiceNowInstance = request.app.state.servicenow
+    return instance
+
+
+Instance = Annotated[ServiceNowInstance, Depends(_instance)]
+router = APIRouter(include_in_schema=False)
+
+
+def _page(name: str, context: Mapping[str, object], status: int = 200) -> HTMLResponse:
+    html = _templates.get_template(name).render(label=schema.label, **context)
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": _CSP})
+
+
+def _message(status: int, title: str, text: str) -> HTMLResponse:
+    return _page("message.html", {"title": title, "text": text}, status)
+
+
+def _display_names(instance: ServiceNowInstance) -> dict[str, str]:
+    return {u["sys_id"]: u.get("name") or u["user_name"] for u in instance.store.rows("sys_user")}
+
+
+def _inbox(instance: ServiceNowInstance) -> dict[str, object]:
+    items = list(reversed(instance.store.rows("sc_req_item")))
+    by_id = {item["sys_id"]: item for item in items}
+    waiting = [
+        (row, by_id[row["document_id"]])
+        for row in reversed(instance.store.rows("sysapproval_approver"))
+        if row.get("state") == "requested" and row.get("document_id") in by_id
+    ]
+    notes = {item["sys_id"]: instance.journal(item["sys_id"], "work_notes") for item in items}
+    return {"waiting": waiting, "items": items, "notes": notes, "users": _display_names(instance)}
+
+
+@router.get("/", response_class=HTMLResponse)
+async def inbox(instance: Instance) -> HTMLResponse:
+    context = await run_in_threadpool(_inbox, instance)
+    return _page("inbox.html", context)
+
+
+@router.post("/sandbox/approvals/{sys_id}")
+async def decide(sys_id: str, request: Request, instance: Instance) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    decision = (form.get("decision") or [""])[0]
+    comments = (form.get("comments") or [""])[0]
+    if decision not in ("approved", "rejected"):
+        return _message(400, "Bad request", "Choose approve or reject.")
+
+    def apply() -> None:
+        row = instance.get("sysapproval_approver", sys_id)
+        approver = instance.find("sys_user", row.get("approver", ""))
+        actor = approver["user_name"] if approver else "system"
+        values = {"state": decision} | ({"comments": comments} if comments.strip() else {})
+        instance.update("sysapproval_approver", sys_id, values, actor)
+
+    try:
+        await run_in_threadpool(apply)
+    except TableError:
+        return _message(404, "Not found", "No such approval.")
+    return RedirectResponse("/", status_code=303)
+
+
+def _record_context(instance: ServiceNowInstance, table: str, sys_id: str) -> dict[str, object]:
+    record: Record = instance.get(table, sys_id)
+    approvals = [
+        row
+        for row in instance.store.rows("sysapproval_approver")
+        if row.get("document_id") == sys_id
+    ]
+    return {
+        "table": table,
+        "record": record,
+        "approvals": approvals,
+        "notes": instance.journal(sys_id, "work_notes"),
+        "users": _display_names(instance),
+    }
+
+
+async def _record_page(instance: ServiceNowInstance, table: str, sys_id: str) -> HTMLResponse:
+    if table not in _PAGE_TABLES:
+        return _message(404, "Not found", "No such page.")
+    try:
+        context = await run_in_threadpool(_record_context, instance, table, sys_id)
+    except TableError:
+        return _message(404, "Not found", "Record not found.")
+    return _page("record.html", context)
+
+
+@router.get("/nav_to.do", response_class=HTMLResponse)
+async def nav_to(instance: Instance, uri: str = "") -> HTMLResponse:
+    target = urlsplit(uri)
+    table = target.path.lstrip("/").removesuffix(".do")
+    sys_id = (parse_qs(target.query).get("sys_id") or [""])[0]
+    return await _record_page(instance, table, sys_id)
+
+
+@router.get("/{table}.do", response_class=HTMLResponse)
+async def record_page(table: str, instance: Instance, sys_id: str = "") -> HTMLResponse:
+    return await _record_page(instance, table, sys_id)

@@ -1,0 +1,78 @@
+"""Run every vendor simulator of the sandbox in one process, on the layout's ports."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone.sandbox.jenkins.app import create_app as jenkins_app
+from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
+from landingzone.sandbox.layout import (
+    APPROVER,
+    GIT_CREDENTIALS_ID,
+    SANDBOX_GROUPS,
+    SERVICE_USER,
+    SandboxLayout,
+)
+from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone.sandbox.serving import BackgroundServer
+from landingzone.sandbox.servicenow.app import create_app as servicenow_app
+from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
+
+
+def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
+    root = layout.root
+    bitbucket = BitbucketSimSettings(
+        data_dir=root / "bitbucket",
+        base_url=layout.url(layout.bitbucket_port),
+        users={SERVICE_USER: layout.bitbucket_password},
+        groups={group: [SERVICE_USER] for group in SANDBOX_GROUPS},
+        projects={"LABS": "Labs", "RETAIL": "Retail Banking"},
+    )
+    jenkins = JenkinsSimSettings(
+        data_dir=root / "jenkins",
+        base_url=layout.url(layout.jenkins_port),
+        users={SERVICE_USER: layout.jenkins_token},
+        git_credentials={GIT_CREDENTIALS_ID: (SERVICE_USER, layout.bitbucket_password)},
+        webhook_secret=layout.webhook_secret,
+    )
+    servicenow = ServiceNowSimSettings(
+        data_dir=root / "servicenow",
+        base_url=layout.url(layout.servicenow_port),
+        users={SERVICE_USER: layout.servicenow_password, APPROVER: layout.approver_password},
+        approvers=(APPROVER,),
+        callback_url=f"{layout.api_url}/v1/approvals/servicenow",
+        callback_secret=layout.callback_secret,
+    )
+    mailbox = Mailbox(MailboxSettings(
+        data_dir=root / "mailbox",
+        smtp_host=layout.host,
+        smtp_port=layout.smtp_port,
+        base_url=layout.url(layout.mailbox_port),
+    ))
+    mailbox.start()
+    servers = [
+        BackgroundServer(bitbucket_app(bitbucket), layout.host, layout.bitbucket_port),
+        BackgroundServer(jenkins_app(jenkins), layout.host, layout.jenkins_port),
+        BackgroundServer(servicenow_app(servicenow), layout.host, layout.servicenow_port),
+        BackgroundServer(mailbox.app, layout.host, layout.mailbox_port),
+    ]
+    for server in servers:
+        server.start()
+    return servers
+
+
+def run_simulators(data_dir: Path) -> None:
+    """Entry point of the simulators process; runs until SIGTERM or SIGINT."""
+    layout = SandboxLayout.load(data_dir)
+    servers = start_simulators(layout)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    (layout.root / "simulators.ready").write_text("ready\n")
+    stop.wait()
+    for server in servers:
+        server.stop()
