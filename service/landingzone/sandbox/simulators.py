@@ -8,6 +8,7 @@ from pathlib import Path
 
 from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone.sandbox.faults import FaultInjector
 from landingzone.sandbox.jenkins.app import create_app as jenkins_app
 from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
 from landingzone.sandbox.layout import (
@@ -55,9 +56,10 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
     ))
     mailbox.start()
     servers = [
-        BackgroundServer(bitbucket_app(bitbucket), layout.host, layout.bitbucket_port),
-        BackgroundServer(jenkins_app(jenkins), layout.host, layout.jenkins_port),
-        BackgroundServer(servicenow_app(servicenow), layout.host, layout.servicenow_port),
+        BackgroundServer(FaultInjector(bitbucket_app(bitbucket)), layout.host, layout.bitbucket_port),
+        BackgroundServer(FaultInjector(jenkins_app(jenkins)), layout.host, layout.jenkins_port),
+        BackgroundServer(FaultInjector(servicenow_app(servicenow)), layout.host,
+                         layout.servicenow_port),
         BackgroundServer(mailbox.app, layout.host, layout.mailbox_port),
     ]
     for server in servers:

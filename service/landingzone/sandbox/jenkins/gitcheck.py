@@ -63,13 +63,14 @@ def check_script(
 ) -> CheckoutReport:
     report = CheckoutReport()
     url = display_url(source.url)
-    report.lines.append(f"Obtained {script_path} from git {url}")
+    if script_path:
+        report.lines.append(f"Obtained {script_path} from git {url}")
     if source.credentials_id and credentials is None:
         report.lines.append(
             f"ERROR: Could not find credentials entry with ID '{source.credentials_id}'"
         )
         return report
-    secrets = [value for value in (credentials or ()) if value]
+    secrets = [credentials[1]] if credentials is not None and credentials[1] else []
     branch = branch_of(source.branch_spec)
     with tempfile.TemporaryDirectory(prefix="jenkins-checkout-") as scratch:
         env = _git_environment(scratch, credentials)
@@ -88,13 +89,13 @@ def check_script(
             revision = _run(["git", "-C", clone_dir, "rev-parse", "HEAD"], env, timeout_s)
             ref = f"refs/remotes/origin/{branch}" if branch else "HEAD"
             report.lines.append(f"Checking out Revision {revision.stdout.strip()} ({ref})")
-            found = _run(
+            found = not script_path or _run(
                 ["git", "-C", clone_dir, "cat-file", "-e", f"HEAD:{script_path}"], env, timeout_s
-            )
+            ).returncode == 0
         except subprocess.TimeoutExpired:
             report.lines.append(f"ERROR: Timeout after {timeout_s:g} seconds fetching {url}")
             return report
-    if found.returncode != 0:
+    if not found:
         report.lines.append(f"ERROR: Unable to find {script_path} from git {url}")
         return report
     report.succeeded = True

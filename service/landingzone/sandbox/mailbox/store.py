@@ -81,7 +81,9 @@ class MessageStore:
 
     def delete(self, ids: Sequence[str] | None = None) -> int:
         with self._lock:
-            doomed = list(self._messages) if ids is None else [i for i in ids if i in self._messages]
+            doomed = (
+                list(self._messages) if ids is None else [i for i in ids if i in self._messages]
+            )
             for message_id in doomed:
                 del self._messages[message_id]
                 for suffix in (".json", ".eml"):

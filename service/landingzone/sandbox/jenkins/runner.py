@@ -1,0 +1,115 @@
+"""The build queue and its executors: quiet period, then a build on a pool thread.
+
+Request handlers only enqueue; timers and executor threads move items along, so builds
+complete by themselves. A build interrupted by a shutdown keeps `building` in the store and
+runs again on the next start, like a resumed pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from .gitcheck import check_script
+from .settings import JenkinsSimSettings
+from .store import Build, Item, JenkinsStore, Params, QueueItem, now_ms
+
+log = logging.getLogger(__name__)
+
+SCM_CAUSE = ""  # the `cause` of builds started by a push notification
+
+
+class BuildRunner:
+    def __init__(self, settings: JenkinsSimSettings, store: JenkinsStore) -> None:
+        self._settings = settings
+        self._store = store
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, settings.executors), thread_name_prefix="jenkins-executor"
+        )
+        self._timers: dict[int, threading.Timer] = {}
+        self._guard = threading.Lock()
+        self._stopping = threading.Event()
+
+    def schedule(self, job: str, params: Params, cause: str) -> QueueItem:
+        """Queue a build; an identical item already waiting for the same job is reused."""
+        quiet_ms = int(self._settings.quiet_period_s * 1000)
+        item, created = self._store.enqueue(job, params, cause, quiet_ms)
+        if created:
+            self._arm(item)
+        return item
+
+    def resume(self) -> None:
+        for build in self._store.running_builds():
+            self._executor.submit(self._run, build)
+        for item in self._store.pending():
+            self._arm(item)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._guard:
+            timers, self._timers = list(self._timers.values()), {}
+        for timer in timers:
+            timer.cancel()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _arm(self, item: QueueItem) -> None:
+        delay_s = (item.ready_ms - now_ms()) / 1000
+        if delay_s <= 0:
+            self._release(item.id)
+            return
+        timer = threading.Timer(delay_s, self._release, (item.id,))
+        timer.daemon = True
+        with self._guard:
+            if self._stopping.is_set():
+                return
+            self._timers[item.id] = timer
+        timer.start()
+
+    def _release(self, queue_id: int) -> None:
+        """End of the quiet period: the item waits for a free executor."""
+        with self._guard:
+            self._timers.pop(queue_id, None)
+            if self._stopping.is_set():
+                return
+            self._store.mark_buildable(queue_id)
+            self._executor.submit(self._take, queue_id)
+
+    def _take(self, queue_id: int) -> None:
+        if self._stopping.is_set():
+            return
+        build = self._store.start_build(queue_id)
+        if build is not None:
+            self._run(build)
+
+    def _run(self, build: Build) -> None:
+        job = self._store.item(build.job)
+        if job is None:
+            return
+        try:
+            result, lines = self._perform(job)
+        except Exception:
+            log.exception("build %s #%d crashed", build.job, build.number)
+            result, lines = "FAILURE", ["ERROR: the build crashed"]
+        if self._stopping.is_set():
+            return
+        started = f"Started by user {build.cause}" if build.cause else "Started by an SCM change"
+        console = "\n".join([started, *lines, f"Finished: {result}", ""])
+        self._store.finish_build(build.job, build.number, result, console)
+
+    def _perform(self, job: Item) -> tuple[str, list[str]]:
+        config = job.config
+        if config.git is None:
+            return "SUCCESS", ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
+        credentials = None
+        if config.git.credentials_id:
+            credentials = self._settings.git_credentials.get(config.git.credentials_id)
+        script_path = config.script_path if config.kind == "pipeline" else ""
+        report = check_script(
+            config.git, script_path, credentials, self._settings.git_timeout_s
+        )
+        if not report.succeeded:
+            return "FAILURE", report.lines
+        if config.kind == "pipeline":
+            report.lines += ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
+        return "SUCCESS", report.lines

@@ -1,0 +1,125 @@
+"""A landing zone through the HTTP API only, checked with the vendors' own clients."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.clients import (
+    bitbucket,
+    git_clone,
+    jenkins_server,
+    mailbox_message,
+    mailbox_messages,
+    records,
+    servicenow,
+)
+from tests.support.sandbox import Sandbox, request_body, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def _messages_to(sandbox: Sandbox, subject_part: str) -> list[dict[str, object]]:
+    return [m for m in mailbox_messages(sandbox) if subject_part in str(m["Subject"])]
+
+
+def _auth_for(sandbox: Sandbox, url: str) -> tuple[str, str] | None:
+    d = sandbox.description
+    for system, user_key, secret_key in (("bitbucket", "username", "password"),
+                                         ("jenkins", "username", "token"),
+                                         ("servicenow", "username", "password"),
+                                         ("api", None, "token")):
+        if url.startswith(d[system]["url"]):
+            return None if user_key is None else (d[system][user_key], d[system][secret_key])
+    return None
+
+
+def _resolves(sandbox: Sandbox, url: str) -> bool:
+    headers = {}
+    if url.startswith(sandbox.api_url):
+        headers["Authorization"] = f"Bearer {sandbox.description['api']['token']}"
+    if url.endswith(".git"):
+        url = f"{url}/info/refs?service=git-upload-pack"
+    response = httpx.get(url, auth=_auth_for(sandbox, url), headers=headers, timeout=10,
+                         follow_redirects=True)
+    return response.status_code == 200
+
+
+def test_labs_landing_zone_completes_with_everything_in_place(sandbox: Sandbox, tmp_path: Path
+                                                              ) -> None:
+    accepted = sandbox.create(request_body("payments-api"))
+    assert accepted["status"] == "provisioning"
+
+    done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
+
+    assert done["status"] == "completed", done["error"]
+    assert [s["status"] for s in done["steps"]] == [
+        "succeeded", "skipped", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded",
+        "succeeded",
+    ]
+    links = done["links"]
+    project = git_clone(sandbox, links["clone"], tmp_path / "clone")
+    assert (project / "Jenkinsfile").is_file()
+    assert "payments-api" in (project / "catalog-info.yaml").read_text()
+
+    bb = bitbucket(sandbox)
+    assert bb.repo_exists("LABS", "payments-api")
+    assert bb.repo_exists("LABS", "payments-api-env")
+
+    server = jenkins_server(sandbox)
+    assert server.get_job_info("labs/payments-api")["name"] == "payments-api"
+    build = server.get_job_info("labs/payments-api/build")
+    assert build["lastBuild"] is not None or build["inQueue"]
+    promote = server.get_job_info("labs/payments-api/promote")
+    definitions = [p for p in promote["property"] if "parameterDefinitions" in p]
+    names = {d["name"] for d in definitions[0]["parameterDefinitions"]}
+    assert names == {"VERSION", "TARGET_ENVIRONMENT"}
+
+    snow = servicenow(sandbox)
+    [item] = records(snow, "sc_req_item", {"correlation_id": accepted["id"]})
+    assert item["state"] == "3"
+    notes = records(snow, "sys_journal_field", {"element_id": item["sys_id"]})
+    assert any(links["repository"] in n["value"] for n in notes)
+
+    [message] = wait_for(lambda: _messages_to(sandbox, "payments-api is ready"), "the email")
+    text = str(mailbox_message(sandbox, str(message["ID"]))["Text"])
+    urls = set(re.findall(r"https?://\S+", text))
+    assert links["repository"] in urls and links["build_pipeline"] in urls
+    unresolved = [url for url in urls if not _resolves(sandbox, url)]
+    assert unresolved == []
+
+
+def test_retail_waits_for_an_approver_then_completes(sandbox: Sandbox) -> None:
+    accepted = sandbox.create(request_body("card-ledger", tenant="retail"))
+    waiting = sandbox.wait_status(accepted["id"], {"pending_approval"})
+    assert "approval" in waiting["links"]
+    assert not bitbucket(sandbox).repo_exists("RETAIL", "card-ledger")
+
+    approver = servicenow(sandbox, as_approver=True)
+    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
+    approvals = approver.resource(api_path="/table/sysapproval_approver")
+    approvals.update(query={"sysapproval": item["sys_id"]}, payload={"state": "approved"})
+
+    done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
+    assert done["status"] == "completed", done["error"]
+    assert bitbucket(sandbox).repo_exists("RETAIL", "card-ledger")
+
+
+def test_rejected_request_creates_nothing_and_tells_the_requester(sandbox: Sandbox) -> None:
+    accepted = sandbox.create(request_body("fx-pricer", tenant="retail"))
+    sandbox.wait_status(accepted["id"], {"pending_approval"})
+    approver = servicenow(sandbox, as_approver=True)
+    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
+    approver.resource(api_path="/table/sysapproval_approver").update(
+        query={"sysapproval": item["sys_id"]}, payload={"state": "rejected"}
+    )
+
+    done = sandbox.wait_status(accepted["id"], {"rejected", "completed", "failed"})
+
+    assert done["status"] == "rejected"
+    assert wait_for(lambda: _messages_to(sandbox, "fx-pricer was not approved"), "the email")
+    assert not bitbucket(sandbox).repo_exists("RETAIL", "fx-pricer")
+    assert jenkins_server(sandbox).job_exists("retail/fx-pricer") is None

@@ -1,0 +1,62 @@
+"""The vendors' own client libraries, pointed at the sandbox, as a platform engineer would use them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jenkins
+import pysnow
+from atlassian import Bitbucket
+
+from tests.support.sandbox import Sandbox
+
+
+def bitbucket(sandbox: Sandbox) -> Bitbucket:
+    bb = sandbox.description["bitbucket"]
+    return Bitbucket(bb["url"], username=bb["username"], password=bb["password"])
+
+
+def jenkins_server(sandbox: Sandbox) -> jenkins.Jenkins:
+    jk = sandbox.description["jenkins"]
+    return jenkins.Jenkins(jk["url"], username=jk["username"], password=jk["token"])
+
+
+def servicenow(sandbox: Sandbox, as_approver: bool = False) -> pysnow.Client:
+    sn = sandbox.description["servicenow"]
+    user, password = (
+        (sn["approver"]["username"], sn["approver"]["password"]) if as_approver
+        else (sn["username"], sn["password"])
+    )
+    return pysnow.Client(host=sn["host"], user=user, password=password, use_ssl=False)
+
+
+def mailbox_messages(sandbox: Sandbox) -> list[dict[str, Any]]:
+    response = httpx.get(f"{sandbox.url('mailbox')}/api/v1/messages", timeout=10)
+    response.raise_for_status()
+    return response.json()["messages"]  # type: ignore[no-any-return]
+
+
+def mailbox_message(sandbox: Sandbox, message_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{sandbox.url('mailbox')}/api/v1/message/{message_id}", timeout=10)
+    response.raise_for_status()
+    return response.json()  # type: ignore[no-any-return]
+
+
+def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
+    bb = sandbox.description["bitbucket"]
+    token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_COUNT": "1",
+           "GIT_CONFIG_KEY_0": "http.extraHeader",
+           "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}"}
+    subprocess.run(["git", "clone", "--quiet", clone_url, str(into)], env=env, check=True,
+                   capture_output=True, timeout=60)
+    return into
+
+
+def records(client: pysnow.Client, table: str, query: dict[str, str]) -> list[dict[str, Any]]:
+    return list(client.resource(api_path=f"/table/{table}").get(query=query).all())

@@ -1,0 +1,178 @@
+"""Start `landingzone sandbox` as users do, and talk to it through its public interfaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from landingzone.sandbox.serving import free_port
+
+T = TypeVar("T")
+TERMINAL = {"completed", "rejected", "failed", "cancelled"}
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 120.0,
+             interval: float = 0.1) -> T:
+    """Poll a condition with a deadline; returns the first truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class Sandbox:
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def description(self) -> dict[str, Any]:
+        return json.loads((self.data_dir / "sandbox.json").read_text())  # type: ignore[no-any-return]
+
+    @property
+    def api_url(self) -> str:
+        return str(self.description["api"]["url"])
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        token = token if token is not None else self.description["api"]["token"]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
+
+    def url(self, system: str) -> str:
+        return str(self.description[system]["url"])
+
+    def create(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": key} if key else {}
+        with self.api() as client:
+            response = client.post("/v1/landing-zones", json=body, headers=headers)
+        assert response.status_code in (200, 202), response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def get(self, landing_zone_id: str) -> dict[str, Any]:
+        with self.api() as client:
+            response = client.get(f"/v1/landing-zones/{landing_zone_id}")
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def wait_status(self, landing_zone_id: str, statuses: set[str], timeout: float = 180.0
+                    ) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            try:
+                landing_zone = self.get(landing_zone_id)
+            except httpx.HTTPError:
+                return None  # the service may be restarting
+            return landing_zone if landing_zone["status"] in statuses else None
+
+        return wait_for(reached, f"{landing_zone_id} to reach {statuses}", timeout, 0.2)
+
+    def events(self, landing_zone_id: str) -> list[dict[str, Any]]:
+        with self.api() as client:
+            response = client.get(f"/v1/landing-zones/{landing_zone_id}/events")
+        response.raise_for_status()
+        return response.json()["events"]  # type: ignore[no-any-return]
+
+    def fault(self, system: str, **rule: Any) -> None:
+        httpx.post(f"{self.url(system)}/_sandbox/faults", json=rule, timeout=10).raise_for_status()
+
+    def clear_faults(self, system: str) -> None:
+        httpx.delete(f"{self.url(system)}/_sandbox/faults", timeout=10).raise_for_status()
+
+    def service_healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill_service(self) -> int:
+        pid = int(self.description["processes"]["service"])
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+
+@contextmanager
+def running_sandbox(data_dir: Path, database_url: str | None = None) -> Iterator[Sandbox]:
+    port = _free_port_block(6)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
+    env["LZ_APPROVAL_POLL_SECONDS"] = "2"
+    if database_url:
+        env["LZ_DATABASE_URL"] = database_url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (data_dir / "sandbox.out").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "landingzone.cli", "sandbox", "--port", str(port),
+         "--data", str(data_dir)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    sandbox = Sandbox(data_dir, process)
+    try:
+        wait_for(lambda: (data_dir / "sandbox.json").exists() and sandbox.service_healthy(),
+                 "the sandbox to start", timeout=120)
+        yield sandbox
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _free_port_block(size: int) -> int:
+    """A base port whose next `size` ports are free too."""
+    for _ in range(50):
+        base = free_port()
+        if base + size < 65000 and all(_is_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def _is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def fresh_postgres_database() -> str:
+    """A new, empty database on the local PostgreSQL, so runs never see each other's data."""
+    import psycopg
+
+    name = f"lz_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def request_body(name: str, tenant: str = "labs", class_id: str = "java", **extra: Any
+                 ) -> dict[str, Any]:
+    return {
+        "name": name,
+        "class": class_id,
+        "owner": "group:default/payments",
+        "description": "Payments API for the retail bank.",
+        "tenant": tenant,
+        "requester": {"name": "Jane Doe", "email": "jane.doe@example.com"},
+        "system": "payments",
+        "parameters": {},
+        **extra,
+    }
