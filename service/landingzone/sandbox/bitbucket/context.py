@@ -35,7 +35,9 @@ class Simulator:
         with self.store.change() as state:
             for key, name in self.settings.projects.items():
                 if state.project(key) is None:
-                    state.projects.append(ProjectRecord(state.next_id("project"), key.upper(), name))
+                    state.projects.append(
+                        ProjectRecord(state.next_id("project"), key.upper(), name)
+                    )
 
     def announce_refs_changed(
         self, repository_id: int, actor: User, before: Mapping[str, Ref], after: Mapping[str, Ref]

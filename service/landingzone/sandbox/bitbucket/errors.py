@@ -1,4 +1,7 @@
-"""Bitbucket's JSON media type and its error envelope `{"errors":[{context,message,exceptionName}]}`."""
+"""Bitbucket's JSON media type and its error envelope.
+
+`{"errors":[{"context":…,"message":…,"exceptionName":…}]}`
+"""
 
 from __future__ import annotations
 
@@ -43,8 +46,9 @@ def not_found(message: str, exception: str) -> ApiError:
 
 
 def bad_request(message: str, context: str | None = None) -> ApiError:
-    return ApiError(400, message, "com.atlassian.bitbucket.validation.ArgumentValidationException",
-                    context)
+    return ApiError(
+        400, message, "com.atlassian.bitbucket.validation.ArgumentValidationException", context
+    )
 
 
 def error_body(message: str, exception_name: str | None, context: str | None) -> dict[str, Any]:

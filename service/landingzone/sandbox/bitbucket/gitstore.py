@@ -86,7 +86,15 @@ class GitStore:
         if target.exists():
             shutil.rmtree(target)
         subprocess.run(
-            ["git", "init", "--quiet", "--bare", "--template=", "--initial-branch=main", str(target)],
+            [
+                "git",
+                "init",
+                "--quiet",
+                "--bare",
+                "--template=",
+                "--initial-branch=main",
+                str(target),
+            ],
             env=self.env,
             check=True,
             capture_output=True,

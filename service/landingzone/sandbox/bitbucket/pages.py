@@ -18,7 +18,8 @@ router = APIRouter()
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#172b4d}"
     "table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #dfe1e6;"
-    "text-align:left}code,pre{background:#f4f5f7;padding:.2rem .4rem}pre{padding:1rem;overflow:auto}"
+    "text-align:left}code,pre{background:#f4f5f7;padding:.2rem .4rem}"
+    "pre{padding:1rem;overflow:auto}"
     "a{color:#0052cc}"
 )
 
@@ -69,8 +70,10 @@ def home(request: Request) -> HTMLResponse:
                     f"<td>{hooks}</td></tr>"
                 )
             if not repositories:
-                rows.append(f"<tr><td>{escape(project.key)}</td><td colspan='3'>"
-                            "<em>no repositories</em></td></tr>")
+                rows.append(
+                    f"<tr><td>{escape(project.key)}</td><td colspan='3'>"
+                    "<em>no repositories</em></td></tr>"
+                )
     table = (
         "<table><tr><th>Project</th><th>Repository</th><th>Clone (HTTP)</th><th>Webhooks</th></tr>"
         + "".join(rows)

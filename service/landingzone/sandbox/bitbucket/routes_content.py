@@ -109,8 +109,14 @@ def _child_json(entry: TreeEntry) -> dict[str, Any]:
 @router.get(REST_REPO + "/browse")
 @router.get(REST_REPO + "/browse/{path:path}")
 def rest_browse(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, path: str = "", at: str | None = None,
-    start: str | None = None, limit: str | None = None,
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    path: str = "",
+    at: str | None = None,
+    start: str | None = None,
+    limit: str | None = None,
 ) -> dict[str, Any]:
     clean = safe_path(path)
     repository_id, commit = locate(sim, key, slug, at)
@@ -134,9 +140,7 @@ def rest_browse(
 
 
 def _stream(command: list[str], env: dict[str, str]) -> Iterator[bytes]:
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert process.stdout is not None
     try:
         while chunk := process.stdout.read(65536):
@@ -150,8 +154,14 @@ def _stream(command: list[str], env: dict[str, str]) -> Iterator[bytes]:
 
 @router.get(REST_REPO + "/archive", response_model=None)
 def archive(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, at: str | None = None,
-    format: str = "zip", path: str | None = None, prefix: str | None = None,
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    at: str | None = None,
+    format: str = "zip",
+    path: str | None = None,
+    prefix: str | None = None,
     filename: str | None = None,
 ) -> StreamingResponse:
     if format not in ARCHIVE_FORMATS:

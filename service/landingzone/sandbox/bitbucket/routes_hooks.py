@@ -21,12 +21,28 @@ router = APIRouter(
 JsonBody = Annotated[Any, Body()]
 KNOWN_EVENTS = frozenset(
     {
-        "repo:refs_changed", "repo:modified", "repo:forked", "repo:comment:added",
-        "repo:comment:edited", "repo:comment:deleted", "repo:secret_detected",
-        "mirror:repo_synchronized", "pr:opened", "pr:from_ref_updated", "pr:to_ref_updated",
-        "pr:modified", "pr:reviewer:updated", "pr:reviewer:approved", "pr:reviewer:unapproved",
-        "pr:reviewer:needs_work", "pr:merged", "pr:declined", "pr:deleted",
-        "pr:comment:added", "pr:comment:edited", "pr:comment:deleted",
+        "repo:refs_changed",
+        "repo:modified",
+        "repo:forked",
+        "repo:comment:added",
+        "repo:comment:edited",
+        "repo:comment:deleted",
+        "repo:secret_detected",
+        "mirror:repo_synchronized",
+        "pr:opened",
+        "pr:from_ref_updated",
+        "pr:to_ref_updated",
+        "pr:modified",
+        "pr:reviewer:updated",
+        "pr:reviewer:approved",
+        "pr:reviewer:unapproved",
+        "pr:reviewer:needs_work",
+        "pr:merged",
+        "pr:declined",
+        "pr:deleted",
+        "pr:comment:added",
+        "pr:comment:edited",
+        "pr:comment:deleted",
     }
 )
 
@@ -69,8 +85,13 @@ def _find(state: State, key: str, slug: str, hook_id: int) -> WebhookRecord:
 
 @router.get("")
 def list_webhooks(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, event: str | None = None,
-    start: str | None = None, limit: str | None = None,
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    event: str | None = None,
+    start: str | None = None,
+    limit: str | None = None,
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:

@@ -32,7 +32,12 @@ def _check_names(sim: SimulatorDep, kind: Kind, names: list[str]) -> None:
 
 @router.put("/{kind}", status_code=204)
 def grant(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, kind: Kind, names: Names,
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    kind: Kind,
+    names: Names,
     permission: str | None = None,
 ) -> Response:
     if permission not in REPOSITORY_PERMISSIONS:
@@ -63,8 +68,14 @@ def revoke(
 
 @router.get("/{kind}")
 def list_grants(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, kind: Kind,
-    start: str | None = None, limit: str | None = None, filter: str | None = None,
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    kind: Kind,
+    start: str | None = None,
+    limit: str | None = None,
+    filter: str | None = None,
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:

@@ -1,4 +1,4 @@
-"""Branches: list, default branch, create (`/rest/api/1.0`) and delete (`/rest/branch-utils/1.0`)."""
+"""Branches: list, default, create (`/rest/api/1.0`), delete (`/rest/branch-utils/1.0`)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def list_branches(
     slug: str,
     start: str | None = None,
     limit: str | None = None,
-    filterText: str | None = None,  # noqa: N803 - Bitbucket's parameter name
-    orderBy: str | None = None,  # noqa: N803
+    filterText: str | None = None,
+    orderBy: str | None = None,
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:
@@ -94,8 +94,12 @@ def create_branch(
         repository = require_repository(state, key, slug)
     before = sim.git.refs(repository.id)
     if ref in before:
-        raise ApiError(409, f"Branch '{display_id(ref)}' already exists in repository '{slug}'.",
-                       "com.atlassian.bitbucket.repository.DuplicateRefException", "name")
+        raise ApiError(
+            409,
+            f"Branch '{display_id(ref)}' already exists in repository '{slug}'.",
+            "com.atlassian.bitbucket.repository.DuplicateRefException",
+            "name",
+        )
     start_point = data.get("startPoint")
     try:
         at = start_point if isinstance(start_point, str) and start_point else None
@@ -108,16 +112,15 @@ def create_branch(
     return branch_json(after[ref], sim.git.default_ref(repository.id))
 
 
-@router.delete(
-    "/rest/branch-utils/1.0/projects/{key}/repos/{slug}/branches", status_code=204
-)
+@router.delete("/rest/branch-utils/1.0/projects/{key}/repos/{slug}/branches", status_code=204)
 def delete_branch(sim: SimulatorDep, user: UserDep, key: str, slug: str, body: JsonBody) -> None:
     ref = _branch_ref(body.get("name") if isinstance(body, dict) else None, "name")
     with sim.store.read() as state:
         repository = require_repository(state, key, slug)
     before = sim.git.refs(repository.id)
     if ref not in before:
-        raise not_found(f"Branch '{display_id(ref)}' does not exist.",
-                        "repository.NoSuchBranchException")
+        raise not_found(
+            f"Branch '{display_id(ref)}' does not exist.", "repository.NoSuchBranchException"
+        )
     sim.git.delete_ref(repository.id, ref)
     sim.announce_refs_changed(repository.id, user, before, sim.git.refs(repository.id))

@@ -50,7 +50,9 @@ def list_projects(
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:
-        values = [project_json(sim.base_url, p) for p in sorted(state.projects, key=lambda p: p.key)]
+        values = [
+            project_json(sim.base_url, p) for p in sorted(state.projects, key=lambda p: p.key)
+        ]
     return page(values, first, size)
 
 

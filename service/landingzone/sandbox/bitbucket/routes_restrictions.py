@@ -42,7 +42,9 @@ def _names(value: Any, field: str) -> list[str]:
     return [str(name) for name in names]
 
 
-def _parse(item: Any, directory: Directory) -> tuple[str, str, str, list[str], list[str], list[int]]:
+def _parse(
+    item: Any, directory: Directory
+) -> tuple[str, str, str, list[str], list[str], list[int]]:
     if not isinstance(item, dict):
         raise bad_request("A restriction must be a JSON object.")
     kind = item.get("type")
@@ -81,8 +83,15 @@ def _upsert(state: State, scope: tuple[str, int], parsed: tuple[Any, ...]) -> Re
             existing.users, existing.groups, existing.access_keys = users, groups, keys
             return existing
     record = RestrictionRecord(
-        state.next_id("restriction"), scope[0], scope[1], kind, matcher_type, matcher_id,
-        users, groups, keys,
+        state.next_id("restriction"),
+        scope[0],
+        scope[1],
+        kind,
+        matcher_type,
+        matcher_id,
+        users,
+        groups,
+        keys,
     )
     state.restrictions.append(record)
     return record
@@ -99,8 +108,14 @@ def _create(sim: SimulatorDep, key: str, slug: str | None, body: Any) -> Any:
 
 
 def _list(
-    sim: SimulatorDep, key: str, slug: str | None, start: str | None, limit: str | None,
-    kind: str | None, matcher_type: str | None, matcher_id: str | None,
+    sim: SimulatorDep,
+    key: str,
+    slug: str | None,
+    start: str | None,
+    limit: str | None,
+    kind: str | None,
+    matcher_type: str | None,
+    matcher_id: str | None,
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:
@@ -122,8 +137,10 @@ def _find(state: State, key: str, slug: str | None, restriction_id: int) -> Rest
     for record in state.restrictions:
         if record.id == restriction_id and (record.scope_type, record.scope_id) == scope:
             return record
-    raise not_found(f"Restriction {restriction_id} does not exist.",
-                    "repository.ref.restriction.NoSuchRestrictionException")
+    raise not_found(
+        f"Restriction {restriction_id} does not exist.",
+        "repository.ref.restriction.NoSuchRestrictionException",
+    )
 
 
 @router.post("/repos/{slug}/restrictions")
@@ -140,18 +157,29 @@ def create_project_restrictions(sim: SimulatorDep, _: UserDep, key: str, body: J
 
 @router.get("/repos/{slug}/restrictions")
 def list_repository_restrictions(
-    sim: SimulatorDep, _: UserDep, key: str, slug: str, start: str | None = None,
-    limit: str | None = None, type: str | None = None,
-    matcherType: str | None = None, matcherId: str | None = None,  # noqa: N803
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    slug: str,
+    start: str | None = None,
+    limit: str | None = None,
+    type: str | None = None,
+    matcherType: str | None = None,
+    matcherId: str | None = None,
 ) -> dict[str, Any]:
     return _list(sim, key, slug, start, limit, type, matcherType, matcherId)
 
 
 @router.get("/restrictions")
 def list_project_restrictions(
-    sim: SimulatorDep, _: UserDep, key: str, start: str | None = None,
-    limit: str | None = None, type: str | None = None,
-    matcherType: str | None = None, matcherId: str | None = None,  # noqa: N803
+    sim: SimulatorDep,
+    _: UserDep,
+    key: str,
+    start: str | None = None,
+    limit: str | None = None,
+    type: str | None = None,
+    matcherType: str | None = None,
+    matcherId: str | None = None,
 ) -> dict[str, Any]:
     return _list(sim, key, None, start, limit, type, matcherType, matcherId)
 

@@ -39,7 +39,8 @@ class CgiProcess:
     @classmethod
     async def start(cls, env: dict[str, str], body: AsyncIterator[bytes]) -> CgiProcess:
         process = await asyncio.create_subprocess_exec(
-            "git", "http-backend",
+            "git",
+            "http-backend",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -117,7 +118,10 @@ class CgiResponse(StreamingResponse):
     """Streams the CGI output; `on_close` runs however the response ends."""
 
     def __init__(
-        self, cgi: CgiProcess, status: int, headers: dict[str, str],
+        self,
+        cgi: CgiProcess,
+        status: int,
+        headers: dict[str, str],
         on_close: Callable[[], Awaitable[None]],
     ) -> None:
         super().__init__(cgi.body(), status_code=status, headers=headers)

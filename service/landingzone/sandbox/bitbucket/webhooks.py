@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,7 +64,7 @@ def refs_changed_body(
 ) -> bytes:
     payload = {
         "eventKey": REFS_CHANGED,
-        "date": datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "date": datetime.now(UTC).astimezone().strftime("%Y-%m-%dT%H:%M:%S%z"),
         "actor": actor,
         "repository": repository,
         "changes": changes,
@@ -79,7 +79,8 @@ def signature(body: bytes, secret: str) -> str:
 def _redacted(url: str) -> str:
     """Scheme, host and path only: query strings and user info can carry tokens."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
 
 
 class WebhookDispatcher:

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { followLandingZone } from '../client/follow';
+import type { LandingZoneClient } from '../client/LandingZoneClient';
+import type { LandingZone } from '../client/types';
+import { asTaskError } from './errors';
+import { examples } from './create.examples';
+import { type CreateOutputs, outputsFrom } from './outputs';
+import { logPreview, logProgressEvent } from './progress';
+import { toLandingZoneRequest } from './request';
+
+export const ACTION_ID = 'landingzone:create';
+export const DEFAULT_TIMEOUT_MINUTES = 60;
+export const DRY_RUN_ID = 'dry-run';
+
+export type WaitFor = 'completed' | 'approval-requested';
+
+export interface CreateActionOptions {
+  client: LandingZoneClient;
+  /** How often to poll when the event stream is unavailable. */
+  pollIntervalMs?: number;
+}
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** Same task and step, same key: a retried or recovered task finds its landing zone again. */
+export function idempotencyKey(taskId: string, stepId: string | undefined): string {
+  const key = `backstage:${taskId}:${stepId ?? 'landingzone-create'}`;
+  if (key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return key;
+  }
+  return `backstage:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** True once the landing zone waits for a human decision in ServiceNow. */
+export function approvalRequested(landingZone: LandingZone): boolean {
+  return landingZone.status === 'pending_approval' && Boolean(landingZone.links.approval);
+}
+
+export function createLandingZoneAction(options: CreateActionOptions) {
+  const { client, pollIntervalMs } = options;
+  return createTemplateAction({
+    id: ACTION_ID,
+    description:
+      'Requests a landing zone from the Landing Zone service: approval, repository, environment repository and pipelines.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z => z.string().describe('Component name: lower-case letters, digits and hyphens.'),
+        class: z =>
+          z.string().describe('Landing zone class: dotnet, java, web, mobile or backend.'),
+        owner: z => z.string().describe('Owning group, as an entity reference (group:default/payments).'),
+        description: z => z.string().describe('What the component does.'),
+        tenant: z => z.string().describe('Tenant: labs (approved automatically) or retail (needs approval).'),
+        system: z =>
+          z.string().optional().describe('System the component belongs to (system:default/payments or payments).'),
+        requester: z =>
+          z
+            .record(z.any())
+            .optional()
+            .describe('The requesting user: ${{ user.entity }}, or { name, email }. Defaults to the signed-in user.'),
+        parameters: z =>
+          z.record(z.any()).optional().describe("The class's parameters (GET /v1/classes)."),
+        waitFor: z =>
+          z
+            .enum(['completed', 'approval-requested'])
+            .optional()
+            .describe(
+              'completed (default): wait until the landing zone is ready. approval-requested: return once a ServiceNow approval is pending.',
+            ),
+        timeoutMinutes: z =>
+          z
+            .number()
+            .positive()
+            .optional()
+            .describe(`How long to wait before failing the step (default ${DEFAULT_TIMEOUT_MINUTES}).`),
+      },
+      output: {
+        landingZoneId: z => z.string().describe('Id of the landing zone in the service.'),
+        status: z => z.string().describe('Status when the step ended.'),
+        repoUrl: z => z.string().optional().describe('Browse URL of the repository.'),
+        repoContentsUrl: z =>
+          z.string().optional().describe('For catalog:register with catalogInfoPath /catalog-info.yaml.'),
+        catalogInfoUrl: z => z.string().optional().describe('URL of the catalog-info.yaml file.'),
+        cloneUrl: z => z.string().optional().describe('HTTP clone URL of the repository.'),
+        environmentRepoUrl: z => z.string().optional().describe('Browse URL of the environment repository.'),
+        buildPipelineUrl: z => z.string().optional().describe('Jenkins build pipeline.'),
+        promotePipelineUrl: z => z.string().optional().describe('Jenkins promote pipeline.'),
+        approvalUrl: z => z.string().optional().describe('ServiceNow request.'),
+        requestNumber: z => z.string().optional().describe('ServiceNow request number (RITM…).'),
+      },
+    },
+    async handler(ctx) {
+      const request = toLandingZoneRequest(ctx.input, ctx.user?.entity);
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: previewing ${request.class} landing zone ${request.name} for ${request.tenant}`);
+        const preview = await client.preview(request).catch(error => {
+          throw asTaskError(error);
+        });
+        logPreview(ctx.logger, preview);
+        ctx.output('landingZoneId', DRY_RUN_ID);
+        ctx.output('status', preview.approval_required ? 'dry_run_approval_required' : 'dry_run');
+        return;
+      }
+
+      const key = idempotencyKey(ctx.task.id, ctx.step?.id);
+      const id = await ctx.checkpoint({
+        key: 'landingzone.create',
+        fn: async () => {
+          const created = await client.create(request, key).catch(error => {
+            throw asTaskError(error);
+          });
+          return created.id;
+        },
+      });
+      ctx.logger.info(`Landing zone ${id} requested (${request.class} ${request.name} for ${request.tenant})`);
+
+      const waitFor: WaitFor = ctx.input.waitFor ?? 'completed';
+      const minutes = ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
+      const timeout = AbortSignal.timeout(minutes * 60_000);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+
+      let landingZone: LandingZone;
+      try {
+        landingZone = await followLandingZone(client, id, {
+          onEvent: event => logProgressEvent(ctx.logger, event),
+          onNotice: message => ctx.logger.warn(message),
+          stopWhen: waitFor === 'approval-requested' ? approvalRequested : undefined,
+          signal,
+          pollIntervalMs,
+        });
+      } catch (error) {
+        if (timeout.aborted) {
+          const current = await client.get(id).catch(() => undefined);
+          const where = current?.links.approval ? ` (${current.links.approval})` : '';
+          throw new Error(
+            `Landing zone ${id} is still ${current?.status ?? 'running'} after ${minutes} minutes; it goes on in the Landing Zone service${where}`,
+          );
+        }
+        throw asTaskError(error);
+      }
+
+      const outputs = outputsFrom(landingZone);
+      for (const name of Object.keys(outputs) as Array<keyof CreateOutputs>) {
+        const value = outputs[name];
+        if (value !== undefined) {
+          ctx.output(name, value);
+        }
+      }
+      if (landingZone.status === 'completed' || approvalRequested(landingZone)) {
+        ctx.logger.info(
+          landingZone.status === 'completed'
+            ? `Landing zone ${id} completed`
+            : `Landing zone ${id} waits for approval: ${landingZone.links.approval}`,
+        );
+        return;
+      }
+      const reason = landingZone.error?.message ?? `the landing zone was ${landingZone.status}`;
+      throw new Error(`Landing zone ${id} ${landingZone.status}: ${reason}`);
+    },
+  });
+}

@@ -1,0 +1,104 @@
+"""Table API calls through pysnow, with failures turned into Transient/PermanentError.
+
+Every call builds a fresh pysnow Resource: a Resource keeps the parameters of its last `get()`
+and would send them with later writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+import pysnow
+import requests
+from pysnow.exceptions import EmptyContent, MissingResult, MultipleResults, ResponseError
+
+from landingzone.integrations.base import PermanentError, TransientError
+from landingzone.integrations.servicenow.config import ServiceNowConfig
+
+SYSTEM = "servicenow"
+Row = dict[str, Any]
+_SAFE_SYS_ID = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
+
+
+def check_sys_id(sys_id: str) -> str:
+    if not _SAFE_SYS_ID.match(sys_id):
+        raise PermanentError(SYSTEM, "not a sys_id")
+    return sys_id
+
+
+def query_value(value: str) -> str:
+    """A value safe inside an encoded query, where `^` separates conditions."""
+    if "^" in value or "\n" in value or "\r" in value:
+        raise PermanentError(SYSTEM, "value cannot be used in an encoded query")
+    return value
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        detail = str(error.get("message", ""))[:200]
+    except (ValueError, AttributeError):
+        detail = ""
+    return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")
+
+
+@contextmanager
+def translated_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except requests.HTTPError as error:
+        response = error.response
+        if response is None:
+            raise TransientError(SYSTEM, f"{action}: no response") from None
+        message = f"{action}: {_error_message(response)}"
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise TransientError(SYSTEM, message) from None
+        raise PermanentError(SYSTEM, message) from None
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise TransientError(SYSTEM, f"{action}: {type(error).__name__}") from None
+    except (MissingResult, EmptyContent, ValueError) as error:
+        raise TransientError(
+            SYSTEM, f"{action}: unexpected answer ({type(error).__name__})"
+        ) from None
+    except (ResponseError, MultipleResults) as error:
+        raise PermanentError(SYSTEM, f"{action}: {type(error).__name__}") from None
+    except requests.RequestException as error:
+        raise TransientError(SYSTEM, f"{action}: {type(error).__name__}") from None
+
+
+class TableClient:
+    def __init__(self, config: ServiceNowConfig) -> None:
+        self._config = config
+        self._client = pysnow.Client(
+            host=config.host,
+            instance=config.instance,
+            user=config.username,
+            password=config.password.get_secret_value(),
+            use_ssl=config.use_ssl,
+        )
+
+    def _resource(self, table: str) -> Any:
+        return self._client.resource(api_path=f"/table/{table}", timeout=self._config.timeout_s)
+
+    def find(self, table: str, query: str, fields: Sequence[str]) -> list[Row]:
+        with translated_errors(f"query {table}"):
+            response = self._resource(table).get(
+                query=query, fields=list(fields), exclude_reference_link=True
+            )
+            return cast(list[Row], response.all())
+
+    def create(self, table: str, values: Mapping[str, str]) -> Row:
+        with translated_errors(f"create {table}"):
+            return cast(Row, self._resource(table).create(payload=dict(values)).one())
+
+    def patch(self, table: str, sys_id: str, values: Mapping[str, str]) -> Row:
+        path = f"/{check_sys_id(sys_id)}"
+        with translated_errors(f"update {table}"):
+            response = self._resource(table).request("PATCH", path_append=path, json=dict(values))
+            return cast(Row, response.one())
+
+    def close(self) -> None:
+        self._client.close()
