@@ -84,7 +84,8 @@ class Settings(BaseSettings):
         weak = [
             name
             for name, values in secrets.items()
-            if not values or any(v.get_secret_value().lower() in _PLACEHOLDER_SECRETS for v in values)
+            if not values
+            or any(v.get_secret_value().lower() in _PLACEHOLDER_SECRETS for v in values)
         ]
         if weak:
             raise ValueError(f"placeholder secrets are refused in production: {', '.join(weak)}")
@@ -92,7 +93,7 @@ class Settings(BaseSettings):
 
     @property
     def dbos_database_url(self) -> str:
-        """DBOS keeps its system tables beside ours: a sibling SQLite file, or the same PostgreSQL."""
+        """DBOS keeps its tables beside ours: a sibling SQLite file, or the same PostgreSQL."""
         if self.database_url.startswith("sqlite:///"):
             path = self.database_url.removeprefix("sqlite:///")
             stem = path.removesuffix(".sqlite")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -43,10 +44,12 @@ def build_runtime(settings: Settings) -> runtime.Runtime:
 
 
 def start_engine(settings: Settings) -> None:
-    DBOS(config={
-        "name": "landingzone",
-        "system_database_url": settings.dbos_database_url,
-    })
+    DBOS(
+        config={
+            "name": "landingzone",
+            "system_database_url": settings.dbos_database_url,
+        }
+    )
     DBOS.launch()
     DBOS.register_queue(
         PROVISIONING_QUEUE,
@@ -65,14 +68,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.install(live)
         app.state.runtime = live
         app.state.metrics = Metrics(live.store)
-        start_engine(settings)
-        resumed = lifecycle.resume_orphans(live)
+        # DBOS's synchronous API refuses to run on the event loop's thread.
+        await asyncio.to_thread(start_engine, settings)
+        resumed = await asyncio.to_thread(lifecycle.resume_orphans, live)
         if resumed:
             log.info("started %d accepted landing zones that had no workflow yet", resumed)
         try:
             yield
         finally:
-            DBOS.destroy(destroy_registry=False)
+            await asyncio.to_thread(DBOS.destroy, destroy_registry=False)
 
     app = FastAPI(
         title="Landing Zone",
@@ -83,8 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                    ) -> Response:
+    async def count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         return await request.app.state.metrics.middleware(request, call_next)  # type: ignore[no-any-return]
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -9,8 +9,9 @@ from tests.support.sandbox import Sandbox, fresh_postgres_database, running_sand
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Sandbox]:
+def sandbox(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sandbox]:
     """One whole sandbox per database: simulators, supervised service, real processes."""
     database_url = fresh_postgres_database() if request.param == "postgresql" else None
     data_dir: Path = tmp_path_factory.mktemp(f"sandbox-{request.param}")

@@ -32,8 +32,9 @@ def _count(sandbox: Sandbox) -> int:
         ({"extra": "field"}, "extra"),
     ],
 )
-def test_bad_input_is_refused_naming_the_field(sandbox: Sandbox, change: dict[str, Any],
-                                               field: str) -> None:
+def test_bad_input_is_refused_naming_the_field(
+    sandbox: Sandbox, change: dict[str, Any], field: str
+) -> None:
     body = request_body("refused-one")
     body.update(change)
     if change.get("owner", "") is None:
@@ -69,8 +70,11 @@ def test_same_key_same_body_is_the_same_landing_zone(sandbox: Sandbox) -> None:
     again = sandbox.create(request_body("idem-one"), key="task-idem-one")
     assert again["id"] == first["id"]
     with sandbox.api() as client:
-        other = client.post("/v1/landing-zones", json=request_body("idem-two"),
-                            headers={"Idempotency-Key": "task-idem-one"})
+        other = client.post(
+            "/v1/landing-zones",
+            json=request_body("idem-two"),
+            headers={"Idempotency-Key": "task-idem-one"},
+        )
     assert other.status_code == 409
     assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
     sandbox.wait_status(first["id"], {"completed", "failed"})
@@ -90,8 +94,9 @@ def test_listing_filters_and_pages(sandbox: Sandbox) -> None:
     with sandbox.api() as client:
         mine = client.get("/v1/landing-zones", params={"owner": "group:default/platform"}).json()
         page = client.get("/v1/landing-zones", params={"limit": 1}).json()
-        following = client.get("/v1/landing-zones",
-                               params={"limit": 1, "cursor": page["next_cursor"]}).json()
+        following = client.get(
+            "/v1/landing-zones", params={"limit": 1, "cursor": page["next_cursor"]}
+        ).json()
     assert [item["name"] for item in mine["items"]] == ["list-me"]
     assert page["next_cursor"] and following["items"][0]["id"] != page["items"][0]["id"]
 
@@ -118,11 +123,17 @@ def test_classes_are_described_as_json_schema(sandbox: Sandbox) -> None:
 
 def test_events_are_ordered_and_streamed_to_the_end(sandbox: Sandbox) -> None:
     accepted = sandbox.create(request_body("streamed"))
-    with sandbox.api() as client, client.stream(
-        "GET", f"/v1/landing-zones/{accepted['id']}/events/stream", timeout=120
-    ) as stream:
-        kinds = [line.removeprefix("event: ") for line in stream.iter_lines()
-                 if line.startswith("event: ")]
+    with (
+        sandbox.api() as client,
+        client.stream(
+            "GET", f"/v1/landing-zones/{accepted['id']}/events/stream", timeout=120
+        ) as stream,
+    ):
+        kinds = [
+            line.removeprefix("event: ")
+            for line in stream.iter_lines()
+            if line.startswith("event: ")
+        ]
     assert kinds[-1] == "end" and kinds.count("progress") >= 8
     events = sandbox.events(accepted["id"])
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))

@@ -28,10 +28,12 @@ def _messages_to(sandbox: Sandbox, subject_part: str) -> list[dict[str, object]]
 
 def _auth_for(sandbox: Sandbox, url: str) -> tuple[str, str] | None:
     d = sandbox.description
-    for system, user_key, secret_key in (("bitbucket", "username", "password"),
-                                         ("jenkins", "username", "token"),
-                                         ("servicenow", "username", "password"),
-                                         ("api", None, "token")):
+    for system, user_key, secret_key in (
+        ("bitbucket", "username", "password"),
+        ("jenkins", "username", "token"),
+        ("servicenow", "username", "password"),
+        ("api", None, "token"),
+    ):
         if url.startswith(d[system]["url"]):
             return None if user_key is None else (d[system][user_key], d[system][secret_key])
     return None
@@ -43,13 +45,15 @@ def _resolves(sandbox: Sandbox, url: str) -> bool:
         headers["Authorization"] = f"Bearer {sandbox.description['api']['token']}"
     if url.endswith(".git"):
         url = f"{url}/info/refs?service=git-upload-pack"
-    response = httpx.get(url, auth=_auth_for(sandbox, url), headers=headers, timeout=10,
-                         follow_redirects=True)
+    response = httpx.get(
+        url, auth=_auth_for(sandbox, url), headers=headers, timeout=10, follow_redirects=True
+    )
     return response.status_code == 200
 
 
-def test_labs_landing_zone_completes_with_everything_in_place(sandbox: Sandbox, tmp_path: Path
-                                                              ) -> None:
+def test_labs_landing_zone_completes_with_everything_in_place(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
     accepted = sandbox.create(request_body("payments-api"))
     assert accepted["status"] == "provisioning"
 
@@ -57,7 +61,13 @@ def test_labs_landing_zone_completes_with_everything_in_place(sandbox: Sandbox, 
 
     assert done["status"] == "completed", done["error"]
     assert [s["status"] for s in done["steps"]] == [
-        "succeeded", "skipped", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded",
+        "succeeded",
+        "skipped",
+        "succeeded",
+        "succeeded",
+        "succeeded",
+        "succeeded",
+        "succeeded",
         "succeeded",
     ]
     links = done["links"]

@@ -17,7 +17,9 @@ def _stage(landing_zone: dict[str, object], name: str) -> dict[str, object]:
 
 
 def _repositories_named(sandbox: Sandbox, project: str, prefix: str) -> list[str]:
-    return [r["slug"] for r in bitbucket(sandbox).repo_list(project) if r["slug"].startswith(prefix)]
+    return [
+        r["slug"] for r in bitbucket(sandbox).repo_list(project) if r["slug"].startswith(prefix)
+    ]
 
 
 def test_sigkill_mid_provisioning_finishes_exactly_once(sandbox: Sandbox) -> None:
@@ -25,13 +27,17 @@ def test_sigkill_mid_provisioning_finishes_exactly_once(sandbox: Sandbox) -> Non
     sandbox.fault("jenkins", method="POST", path=r"/createItem", hold=True, times=1)
     accepted = sandbox.create(request_body("crash-test"))
     landing_zone_id = accepted["id"]
-    wait_for(lambda: _stage(sandbox.get(landing_zone_id), "pipelines")["status"] == "running",
-             "provisioning to reach the pipelines")
+    wait_for(
+        lambda: _stage(sandbox.get(landing_zone_id), "pipelines")["status"] == "running",
+        "provisioning to reach the pipelines",
+    )
 
     killed = sandbox.kill_service()
     sandbox.clear_faults("jenkins")  # the held request now takes effect, unseen by the dead client
-    wait_for(lambda: sandbox.description["processes"]["service"] != killed and
-             sandbox.service_healthy(), "the service to be restarted")
+    wait_for(
+        lambda: sandbox.description["processes"]["service"] != killed and sandbox.service_healthy(),
+        "the service to be restarted",
+    )
 
     done = sandbox.wait_status(landing_zone_id, {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
@@ -39,9 +45,15 @@ def test_sigkill_mid_provisioning_finishes_exactly_once(sandbox: Sandbox) -> Non
     folder = jenkins_server(sandbox).get_job_info("labs/crash-test")
     assert sorted(job["name"] for job in folder["jobs"]) == ["build", "promote"]
     assert len(jenkins_server(sandbox).get_job_info("labs/crash-test/build")["builds"]) <= 1
-    assert len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": landing_zone_id})) == 1
-    emails = wait_for(lambda: [m for m in mailbox_messages(sandbox)
-                               if "crash-test is ready" in str(m["Subject"])], "the email")
+    assert (
+        len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": landing_zone_id})) == 1
+    )
+    emails = wait_for(
+        lambda: [
+            m for m in mailbox_messages(sandbox) if "crash-test is ready" in str(m["Subject"])
+        ],
+        "the email",
+    )
     assert len(emails) == 1
 
 
@@ -54,12 +66,21 @@ def test_transient_bitbucket_errors_are_retried(sandbox: Sandbox) -> None:
 
 
 def test_a_create_that_took_effect_despite_an_error_is_not_duplicated(sandbox: Sandbox) -> None:
-    sandbox.fault("bitbucket", method="POST", path=r"/projects/LABS/repos$", status=500,
-                  after_effect=True, times=1)
+    sandbox.fault(
+        "bitbucket",
+        method="POST",
+        path=r"/projects/LABS/repos$",
+        status=500,
+        after_effect=True,
+        times=1,
+    )
     accepted = sandbox.create(request_body("ghost-create"))
     done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
-    assert _repositories_named(sandbox, "LABS", "ghost-create") == ["ghost-create", "ghost-create-env"]
+    assert _repositories_named(sandbox, "LABS", "ghost-create") == [
+        "ghost-create",
+        "ghost-create-env",
+    ]
 
 
 def test_permanent_failure_is_undone_reported_and_retryable(sandbox: Sandbox) -> None:
@@ -71,16 +92,23 @@ def test_permanent_failure_is_undone_reported_and_retryable(sandbox: Sandbox) ->
     assert failed["status"] == "failed"
     assert failed["error"]["step"] == "pipelines"
     assert _repositories_named(sandbox, "LABS", "doomed-pipeline") == []
-    assert wait_for(lambda: [m for m in mailbox_messages(sandbox)
-                             if "doomed-pipeline could not be completed" in str(m["Subject"])],
-                    "the failure email")
+    assert wait_for(
+        lambda: [
+            m
+            for m in mailbox_messages(sandbox)
+            if "doomed-pipeline could not be completed" in str(m["Subject"])
+        ],
+        "the failure email",
+    )
 
     with sandbox.api() as client:
         assert client.post(f"/v1/landing-zones/{accepted['id']}/retry").status_code == 202
     done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
     assert _repositories_named(sandbox, "LABS", "doomed-pipeline") == [
-        "doomed-pipeline", "doomed-pipeline-env"]
+        "doomed-pipeline",
+        "doomed-pipeline-env",
+    ]
 
 
 def test_cancel_while_waiting_for_approval(sandbox: Sandbox) -> None:

@@ -1,4 +1,4 @@
-"""The vendors' own client libraries, pointed at the sandbox, as a platform engineer would use them."""
+"""The vendors' own client libraries, pointed at the sandbox, as platform engineers use them."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def jenkins_server(sandbox: Sandbox) -> jenkins.Jenkins:
 def servicenow(sandbox: Sandbox, as_approver: bool = False) -> pysnow.Client:
     sn = sandbox.description["servicenow"]
     user, password = (
-        (sn["approver"]["username"], sn["approver"]["password"]) if as_approver
+        (sn["approver"]["username"], sn["approver"]["password"])
+        if as_approver
         else (sn["username"], sn["password"])
     )
     return pysnow.Client(host=sn["host"], user=user, password=password, use_ssl=False)
@@ -50,11 +51,20 @@ def mailbox_message(sandbox: Sandbox, message_id: str) -> dict[str, Any]:
 def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
     bb = sandbox.description["bitbucket"]
     token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_COUNT": "1",
-           "GIT_CONFIG_KEY_0": "http.extraHeader",
-           "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}"}
-    subprocess.run(["git", "clone", "--quiet", clone_url, str(into)], env=env, check=True,
-                   capture_output=True, timeout=60)
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}",
+    }
+    subprocess.run(
+        ["git", "clone", "--quiet", clone_url, str(into)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return into
 
 

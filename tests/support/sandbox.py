@@ -23,8 +23,9 @@ T = TypeVar("T")
 TERMINAL = {"completed", "rejected", "failed", "cancelled"}
 
 
-def wait_for(check: Callable[[], T | None], what: str, timeout: float = 120.0,
-             interval: float = 0.1) -> T:
+def wait_for(
+    check: Callable[[], T | None], what: str, timeout: float = 120.0, interval: float = 0.1
+) -> T:
     """Poll a condition with a deadline; returns the first truthy value."""
     deadline = time.monotonic() + timeout
     while True:
@@ -70,8 +71,9 @@ class Sandbox:
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
-    def wait_status(self, landing_zone_id: str, statuses: set[str], timeout: float = 180.0
-                    ) -> dict[str, Any]:
+    def wait_status(
+        self, landing_zone_id: str, statuses: set[str], timeout: float = 180.0
+    ) -> dict[str, Any]:
         def reached() -> dict[str, Any] | None:
             try:
                 landing_zone = self.get(landing_zone_id)
@@ -115,14 +117,27 @@ def running_sandbox(data_dir: Path, database_url: str | None = None) -> Iterator
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "sandbox.out").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "landingzone.cli", "sandbox", "--port", str(port),
-         "--data", str(data_dir)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "landingzone.cli",
+            "sandbox",
+            "--port",
+            str(port),
+            "--data",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     sandbox = Sandbox(data_dir, process)
     try:
-        wait_for(lambda: (data_dir / "sandbox.json").exists() and sandbox.service_healthy(),
-                 "the sandbox to start", timeout=120)
+        wait_for(
+            lambda: (data_dir / "sandbox.json").exists() and sandbox.service_healthy(),
+            "the sandbox to start",
+            timeout=120,
+        )
         yield sandbox
     finally:
         process.send_signal(signal.SIGTERM)
@@ -163,8 +178,9 @@ def fresh_postgres_database() -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
-def request_body(name: str, tenant: str = "labs", class_id: str = "java", **extra: Any
-                 ) -> dict[str, Any]:
+def request_body(
+    name: str, tenant: str = "labs", class_id: str = "java", **extra: Any
+) -> dict[str, Any]:
     return {
         "name": name,
         "class": class_id,

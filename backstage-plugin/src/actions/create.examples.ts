@@ -18,7 +18,7 @@ export const examples: TemplateExample[] = [
             tenant: 'labs',
             system: 'system:default/payments',
             requester: '${{ user.entity }}',
-            parameters: { javaVersion: '21' },
+            parameters: { javaVersion: 21 },
           },
         },
         {

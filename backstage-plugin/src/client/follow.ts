@@ -79,7 +79,7 @@ class Follower {
         }
         this.options.onNotice(`The progress stream failed (${String(error)}); reconnecting.`);
       }
-      failures = this.lastSeq > before ? 1 : failures + 1;
+      failures = this.lastSeq > before ? 0 : failures + 1;
       if (failures < STREAM_ATTEMPTS) {
         await sleep(this.pollIntervalMs, undefined, { signal: this.options.signal });
       }
@@ -104,12 +104,17 @@ class Follower {
           onEvent: event => {
             if (this.accept(event) && stopWhen && mayChangeStatus(event)) {
               check = check.then(async () => {
+                if (stoppedWith || signal.aborted) {
+                  return;
+                }
                 const current = await this.client.get(this.id, signal);
                 if (stopWhen(current)) {
                   stoppedWith = current;
                   stop.abort();
                 }
               });
+              // Failures surface through `await check` below; never as unhandled rejections.
+              check.catch(() => undefined);
             }
           },
         },
@@ -121,6 +126,7 @@ class Follower {
       }
       return outcome.ended ? outcome.landingZone : undefined;
     } catch (error) {
+      await check.catch(() => undefined);
       if (stoppedWith) {
         return stoppedWith;
       }

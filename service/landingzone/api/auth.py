@@ -18,10 +18,14 @@ def require_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     if credentials is None:
-        raise ApiError(401, ("header", "authorization"), "a bearer token is required", "unauthorized")
+        raise ApiError(
+            401, ("header", "authorization"), "a bearer token is required", "unauthorized"
+        )
     offered = credentials.credentials.encode()
     tokens = request.app.state.runtime.configuration.settings.api_tokens
     # Compare against every token, so timing does not tell which one nearly matched.
     matches = [hmac.compare_digest(offered, t.get_secret_value().encode()) for t in tokens]
     if not any(matches):
-        raise ApiError(401, ("header", "authorization"), "the bearer token is not valid", "unauthorized")
+        raise ApiError(
+            401, ("header", "authorization"), "the bearer token is not valid", "unauthorized"
+        )

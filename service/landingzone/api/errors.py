@@ -22,8 +22,9 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, ("path", "id"), f"no {what} with this id", "not_found")
 
 
-def problem_response(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None
-                     ) -> JSONResponse:
+def problem_response(
+    status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 

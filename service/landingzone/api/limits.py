@@ -48,11 +48,25 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": [{
-            "loc": ["body"], "msg": f"request body larger than {self.max_bytes} bytes",
-            "type": "too_large",
-        }]}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": f"request body larger than {self.max_bytes} bytes",
+                        "type": "too_large",
+                    }
+                ]
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

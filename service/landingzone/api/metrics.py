@@ -35,11 +35,15 @@ class Metrics:
     def __init__(self, store: Store) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "landingzone_http_requests", "HTTP requests", ["method", "route", "status"],
+            "landingzone_http_requests",
+            "HTTP requests",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "landingzone_http_request_seconds", "HTTP request latency", ["method", "route"],
+            "landingzone_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             registry=self.registry,
         )
         self.registry.register(LandingZoneCollector(store))

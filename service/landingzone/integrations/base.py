@@ -31,7 +31,7 @@ class TransientError(IntegrationError):
 
 
 class PermanentError(IntegrationError):
-    """Retrying will not help: validation errors, missing parents, conflicts with foreign objects."""
+    """Retrying will not help: bad input, missing parents, conflicts with objects not ours."""
 
     def __init__(self, system: str, message: str) -> None:
         super().__init__(system, message, transient=False)

@@ -87,7 +87,7 @@ def start(runtime: Runtime, landing_zone_id: str, run_number: int) -> None:
 def resume_orphans(runtime: Runtime) -> int:
     """Start workflows for landing zones accepted just before a crash, before their start."""
     started = 0
-    records, cursor = runtime.store.page(
+    records, _ = runtime.store.page(
         owner=None, tenant=None, status=Status.PROVISIONING, limit=500, cursor=None
     )
     for record in records:
@@ -103,25 +103,36 @@ def cancel(runtime: Runtime, record: Record) -> None:
     DBOS.cancel_workflow(workflow_id(record.id, record.run))
     DBOS.cancel_workflow(provisioning_id(record.id, record.run))
     with SetWorkflowID(f"{record.id}:cancel"):
-        DBOS.start_workflow(cancel_workflow, Run(record.id, record.run), status_url(runtime, record.id))
+        DBOS.start_workflow(
+            cancel_workflow, Run(record.id, record.run), status_url(runtime, record.id)
+        )
 
 
 def retry(runtime: Runtime, record: Record) -> None:
     if record.status is not Status.FAILED:
-        raise Conflict("status", f"only a failed landing zone can be retried, not {record.status.value}")
+        raise Conflict(
+            "status", f"only a failed landing zone can be retried, not {record.status.value}"
+        )
     run_number = record.run + 1
-    unfinished = [s.name for s in runtime.store.steps_of(record.id) if s.status is not StepStatus.SUCCEEDED]
+    unfinished = [
+        s.name for s in runtime.store.steps_of(record.id) if s.status is not StepStatus.SUCCEEDED
+    ]
     runtime.store.reset_steps(record.id, unfinished)
-    runtime.store.update(record.id, run=run_number, status=Status.PROVISIONING.value,
-                         error_step=None, error_message=None)
+    runtime.store.update(
+        record.id,
+        run=run_number,
+        status=Status.PROVISIONING.value,
+        error_step=None,
+        error_message=None,
+    )
     start(runtime, record.id, run_number)
 
 
 def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
     plan = make_plan("lz_preview", request, runtime.configuration.platform, runtime.classes)
     with tempfile.TemporaryDirectory(prefix="lz-preview-") as scratch:
-        project = workspace.render_project(plan, "RITM-PREVIEW", Path(scratch) / "project")
-        environment = workspace.render_environment(plan, Path(scratch) / "environment")
+        project = workspace.render_project(plan, "", Path(scratch) / "project")
+        environment = workspace.render_environment(plan, "", Path(scratch) / "environment")
     return Preview(
         names=plan.names,
         approval_required=plan.approval_required,

@@ -30,7 +30,10 @@ def stage_started(run: Run, stage: str) -> None:
     store.step_started(run.landing_zone_id, stage)
     store.count_attempt(run.landing_zone_id, stage)
     store.append_event(
-        run.landing_zone_id, run.key(stage, "started"), step=stage, kind="step_started",
+        run.landing_zone_id,
+        run.key(stage, "started"),
+        step=stage,
+        kind="step_started",
         message=f"{stage}: started",
     )
 
@@ -41,8 +44,11 @@ def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) ->
     status = StepStatus.SKIPPED if skipped else StepStatus.SUCCEEDED
     store.step_finished(run.landing_zone_id, stage, status)
     store.append_event(
-        run.landing_zone_id, run.key(stage, "finished"), step=stage,
-        kind="step_skipped" if skipped else "step_succeeded", message=message,
+        run.landing_zone_id,
+        run.key(stage, "finished"),
+        step=stage,
+        kind="step_skipped" if skipped else "step_succeeded",
+        message=message,
     )
 
 
@@ -51,7 +57,10 @@ def stage_failed(run: Run, stage: str, message: str) -> None:
     store = runtime.current().store
     store.step_finished(run.landing_zone_id, stage, StepStatus.FAILED)
     store.append_event(
-        run.landing_zone_id, run.key(stage, "failed"), step=stage, kind="step_failed",
+        run.landing_zone_id,
+        run.key(stage, "failed"),
+        step=stage,
+        kind="step_failed",
         message=f"{stage}: {message}",
     )
 
@@ -79,8 +88,11 @@ def set_status(run: Run, status: Status, error: tuple[str, str] | None = None) -
     store.set_status(run.landing_zone_id, status, error=error)
     detail = f": {error[1]}" if error else ""
     store.append_event(
-        run.landing_zone_id, run.key("status", status.value), step=error[0] if error else None,
-        kind="status", message=f"landing zone {status.value.replace('_', ' ')}{detail}",
+        run.landing_zone_id,
+        run.key("status", status.value),
+        step=error[0] if error else None,
+        kind="status",
+        message=f"landing zone {status.value.replace('_', ' ')}{detail}",
         data={"status": status.value},
     )
 

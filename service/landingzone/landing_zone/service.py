@@ -14,6 +14,7 @@ from typing import Any
 from landingzone.config import PlatformConfig
 from landingzone.landing_zone.models import DerivedNames, LandingZoneRequest, RepositoryName
 from landingzone.rendering.classes import ParameterError, ProjectClass, validate_parameters
+from landingzone.rendering.values import TEXT_RULES, check_fields
 
 
 class RequestRejected(Exception):
@@ -88,6 +89,15 @@ def check_request(
     if project_class is None:
         known = ", ".join(sorted(classes))
         problems.append((("body", "class"), f"unknown class; expected one of: {known}"))
+    texts = {
+        "description": request.description,
+        "owner": request.owner_ref,
+        "system": request.system or "",
+    }
+    problems.extend(
+        (("body", path), message)
+        for path, message in check_fields(texts, {k: TEXT_RULES[k] for k in texts})
+    )
     if len(request.name) + len("-env") > 63:
         problems.append((("body", "name"), "too long to leave room for the '-env' repository"))
     parameters: dict[str, Any] = {}
@@ -95,7 +105,7 @@ def check_request(
         try:
             parameters = validate_parameters(project_class, request.parameters)
         except ParameterError as error:
-            problems.extend((("body", *path.split(".")), message) for path, message in error.problems)
+            problems.extend((("body", *path.split(".")), message) for path, message in error.errors)
     if problems:
         raise RequestRejected(problems)
     return parameters

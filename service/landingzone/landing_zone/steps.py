@@ -155,7 +155,9 @@ def ensure_repository(run: Run, stage: str, project: str, slug: str, about: str)
     record = rt.store.get(run.landing_zone_id)
     owned = list((record.resources if record else {}).get("repositories", []))
     if f"{project}/{slug}" not in owned:
-        rt.store.merge(run.landing_zone_id, "resources", {"repositories": [*owned, f"{project}/{slug}"]})
+        rt.store.merge(
+            run.landing_zone_id, "resources", {"repositories": [*owned, f"{project}/{slug}"]}
+        )
     return repository
 
 
@@ -182,10 +184,10 @@ def push_project(run: Run, plan: Plan, repository: Repository, request_number: s
 
 
 @DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def push_environment(run: Run, plan: Plan, repository: Repository) -> str:
+def push_environment(run: Run, plan: Plan, repository: Repository, request_number: str) -> str:
     count_retry(run, "environment")
     with tempfile.TemporaryDirectory(prefix="lz-env-") as scratch:
-        rendered = workspace.render_environment(plan, Path(scratch))
+        rendered = workspace.render_environment(plan, request_number, Path(scratch))
         commit = _commit(plan, rendered.root, "Environments dev, test and prod")
         return runtime.current().repositories.push_initial_commit(repository, commit)
 

@@ -246,7 +246,12 @@ class Store:
         return Record.from_row(row) if row else None
 
     def page(
-        self, *, owner: str | None, tenant: str | None, status: Status | None, limit: int,
+        self,
+        *,
+        owner: str | None,
+        tenant: str | None,
+        status: Status | None,
+        limit: int,
         cursor: str | None,
     ) -> tuple[list[Record], str | None]:
         query = landing_zones.select()
@@ -356,8 +361,14 @@ class Store:
     # ------------------------------------------------------------ events
 
     def append_event(
-        self, landing_zone_id: str, dedupe_key: str, *, step: str | None, kind: str,
-        message: str, data: Mapping[str, Any] | None = None,
+        self,
+        landing_zone_id: str,
+        dedupe_key: str,
+        *,
+        step: str | None,
+        kind: str,
+        message: str,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
         """Append once per dedupe key; a replayed call is a no-op."""
         for _ in range(5):
@@ -404,8 +415,12 @@ class Store:
             rows = connection.execute(query).all()
         return [
             EventRow(
-                seq=row.seq, at=_aware(row.at) or now(), step=row.step, kind=row.kind,
-                message=row.message, data=dict(row.data),
+                seq=row.seq,
+                at=_aware(row.at) or now(),
+                step=row.step,
+                kind=row.kind,
+                message=row.message,
+                data=dict(row.data),
             )
             for row in rows
         ]

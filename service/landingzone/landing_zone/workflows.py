@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
@@ -53,7 +55,9 @@ def provisioning_id(landing_zone_id: str, run_number: int) -> str:
 
 
 @DBOS.workflow()
-def landing_zone_workflow(run: Run, status_url: str, approval_poll_s: float, expiry_s: float) -> str:
+def landing_zone_workflow(
+    run: Run, status_url: str, approval_poll_s: float, expiry_s: float
+) -> str:
     plan = _stage_plan(run)
     if plan is None:
         return Status.FAILED.value
@@ -63,6 +67,7 @@ def landing_zone_workflow(run: Run, status_url: str, approval_poll_s: float, exp
             return _finish_rejected(run, plan, record, status_url)
         set_status(run, Status.PROVISIONING)
         queue = DBOS.retrieve_queue(PROVISIONING_QUEUE)
+        assert queue is not None, "the provisioning queue is registered at start-up"
         with SetWorkflowID(provisioning_id(run.landing_zone_id, run.number)):
             handle = queue.enqueue(provision_workflow, run, plan, record, status_url)
         handle.get_result()
@@ -93,16 +98,25 @@ def _stage_approve(
         record = steps.open_request(run, plan, status_url)
         add_links(run, {"approval": record.url, "request_number": record.number})
         if not plan.approval_required:
-            stage_finished(run, "approve", f"approve: {record.number} approved by policy", skipped=True)
+            stage_finished(
+                run, "approve", f"approve: {record.number} approved by policy", skipped=True
+            )
             return record
         set_status(run, Status.PENDING_APPROVAL)
-        note(run, "approval-requested", "approve", f"approval requested in {record.number}",
-             {"request_number": record.number, "url": record.url})
+        note(
+            run,
+            "approval-requested",
+            "approve",
+            f"approval requested in {record.number}",
+            {"request_number": record.number, "url": record.url},
+        )
         deadline = steps.clock() + expiry_s
         while record.decision == "pending":
             remaining = deadline - steps.clock()
             if remaining <= 0:
-                steps.cancel_request(run, record.sys_id, "Approval expired; landing zone withdrawn.")
+                steps.cancel_request(
+                    run, record.sys_id, "Approval expired; landing zone withdrawn."
+                )
                 stage_failed(run, "approve", "approval expired")
                 return ApprovalRecord(record.sys_id, record.number, record.url, "cancelled")
             DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
@@ -144,7 +158,7 @@ def provision_workflow(run: Run, plan: Plan, record: ApprovalRecord, status_url:
     stage_finished(run, "render", f"render: {len(files)} files from the {plan.class_id} template")
 
     repository = _stage_repository(run, plan, record)
-    environment_repository = _stage_environment(run, plan)
+    environment_repository = _stage_environment(run, plan, record)
     _stage_pipelines(run, plan, repository, environment_repository)
 
     stage_started(run, "record")
@@ -166,7 +180,9 @@ def _stage_repository(run: Run, plan: Plan, record: ApprovalRecord) -> Repositor
     stage_started(run, "repository")
     name = plan.names.repository
     with _failing_as(run, "repository"):
-        repository = steps.ensure_repository(run, "repository", name.project, name.slug, plan.description[:255])
+        repository = steps.ensure_repository(
+            run, "repository", name.project, name.slug, plan.description[:255]
+        )
         add_links(run, {"repository": repository.browse_url, "clone": repository.clone_url})
         head = steps.push_project(run, plan, repository, record.number)
         steps.set_default_branch(run, "repository", plan, repository)
@@ -178,19 +194,21 @@ def _stage_repository(run: Run, plan: Plan, record: ApprovalRecord) -> Repositor
     return repository
 
 
-def _stage_environment(run: Run, plan: Plan) -> Repository:
+def _stage_environment(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
     stage_started(run, "environment")
     name = plan.names.environment_repository
     with _failing_as(run, "environment"):
         repository = steps.ensure_repository(
             run, "environment", name.project, name.slug, f"Environments of {plan.name}"
         )
-        steps.push_environment(run, plan, repository)
+        steps.push_environment(run, plan, repository, record.number)
         steps.set_default_branch(run, "environment", plan, repository)
         steps.restrict_branches(run, "environment", plan, repository)
         steps.grant_owner(run, "environment", plan, repository)
         add_links(run, {"environment_repository": repository.browse_url})
-    stage_finished(run, "environment", f"environment: {name.project}/{name.slug} with dev, test, prod")
+    stage_finished(
+        run, "environment", f"environment: {name.project}/{name.slug} with dev, test, prod"
+    )
     return repository
 
 
@@ -199,14 +217,18 @@ def _stage_pipelines(run: Run, plan: Plan, repository: Repository, env: Reposito
     with _failing_as(run, "pipelines"):
         steps.ensure_folder(run, plan)
         build = PipelineDefinition(
-            clone_url=repository.clone_url, credentials_id=plan.credentials_id,
-            branch=plan.default_branch, script_path="Jenkinsfile",
+            clone_url=repository.clone_url,
+            credentials_id=plan.credentials_id,
+            branch=plan.default_branch,
+            script_path="Jenkinsfile",
             description=f"Builds, tests and publishes {plan.image}",
         )
         promote = PipelineDefinition(
-            clone_url=repository.clone_url, credentials_id=plan.credentials_id,
-            branch=plan.default_branch, script_path="Jenkinsfile.promote",
-            description=f"Promotes {plan.image} through {', '.join(ENVIRONMENTS)} ({env.browse_url})",
+            clone_url=repository.clone_url,
+            credentials_id=plan.credentials_id,
+            branch=plan.default_branch,
+            script_path="Jenkinsfile.promote",
+            description=f"Promotes {plan.image} to {', '.join(ENVIRONMENTS)} ({env.browse_url})",
             parameters=(
                 PipelineParameter("VERSION", "Image version to promote"),
                 PipelineParameter("TARGET_ENVIRONMENT", "Where to deploy", choices=ENVIRONMENTS),
@@ -216,8 +238,13 @@ def _stage_pipelines(run: Run, plan: Plan, repository: Repository, env: Reposito
         promote_url = steps.ensure_pipeline(run, plan.names.promote_job, promote)
         add_links(run, {"build_pipeline": build_url, "promote_pipeline": promote_url})
         queued = steps.trigger_first_build(run, plan)
-    note(run, "first-build", "pipelines", f"first build queued (#{queued.queue_id})",
-         {"queue_id": queued.queue_id})
+    note(
+        run,
+        "first-build",
+        "pipelines",
+        f"first build queued (#{queued.queue_id})",
+        {"queue_id": queued.queue_id},
+    )
     stage_finished(run, "pipelines", f"pipelines: {plan.names.jenkins_folder} build and promote")
 
 
@@ -246,7 +273,7 @@ def cancel_workflow(run: Run, status_url: str) -> None:
     steps.send_mail(run, "notify", outcome_message(plan, "cancelled", {}, status_url))
 
 
-class _failing_as:  # noqa: N801 - used like a statement: `with _failing_as(run, stage):`
+class _failing_as:
     """Turn an integration error inside a stage into StageFailed, recording the failure."""
 
     def __init__(self, run: Run, stage: str) -> None:
@@ -256,7 +283,7 @@ class _failing_as:  # noqa: N801 - used like a statement: `with _failing_as(run,
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> bool:
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> Literal[False]:
         message = _failure_message(error)
         if message is None:
             return False

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from landingzone.integrations.base import PermanentError
 from landingzone.landing_zone import runtime
 from landingzone.landing_zone.service import Plan
-from landingzone.rendering.environments import resolve_environments
-from landingzone.rendering.renderer import (
-    EnvironmentContext,
-    RenderContext,
-    RenderedProject,
-)
+from landingzone.rendering.classes import InputError, TemplateError
+from landingzone.rendering.engine import RenderError
+from landingzone.rendering.environments import EnvironmentContext, resolve_environments
+from landingzone.rendering.renderer import RenderContext, RenderedProject
 from landingzone.rendering.renderer import render_environment as _render_environment
 from landingzone.rendering.renderer import render_project as _render_project
 
@@ -41,21 +42,39 @@ def project_context(plan: Plan, request_number: str) -> RenderContext:
     )
 
 
-def environment_context(plan: Plan) -> EnvironmentContext:
+def environment_context(plan: Plan, request_number: str) -> EnvironmentContext:
+    project = project_context(plan, request_number)
     return EnvironmentContext(
         component_name=plan.name,
         tenant=plan.tenant,
+        owner=plan.owner_ref,
         owner_group=plan.owner_group,
-        registry=plan.registry,
         image=plan.image,
+        repository_url=project.repository_url,
+        promote_job=plan.names.promote_job,
+        request_number=request_number,
         environments=resolve_environments(plan.environment_scopes, plan.name, plan.tenant),
     )
 
 
 def render_project(plan: Plan, request_number: str, output_dir: Path) -> RenderedProject:
     project_class = runtime.current().classes[plan.class_id]
-    return _render_project(project_class, project_context(plan, request_number), output_dir)
+    with _as_permanent():
+        return _render_project(project_class, project_context(plan, request_number), output_dir)
 
 
-def render_environment(plan: Plan, output_dir: Path) -> RenderedProject:
-    return _render_environment(environment_context(plan), output_dir)
+def render_environment(plan: Plan, request_number: str, output_dir: Path) -> RenderedProject:
+    with _as_permanent():
+        settings = runtime.current().configuration.settings
+        return _render_environment(
+            environment_context(plan, request_number), output_dir, settings.templates_dir
+        )
+
+
+@contextmanager
+def _as_permanent() -> Iterator[None]:
+    """A template that cannot render these values will not render them on a retry either."""
+    try:
+        yield
+    except (InputError, RenderError, TemplateError) as error:
+        raise PermanentError("rendering", str(error)) from None

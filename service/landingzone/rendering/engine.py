@@ -35,7 +35,7 @@ from binaryornot.check import is_binary
 from cookiecutter.environment import ExtensionLoaderMixin
 from cookiecutter.find import find_template
 from cookiecutter.generate import is_copy_only_path
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from landingzone.rendering.filters import FILTERS
@@ -47,19 +47,35 @@ class RenderError(Exception):
     """The template could not be rendered safely; nothing was left in the output folder."""
 
 
-class SandboxedCookiecutterEnvironment(ExtensionLoaderMixin, ImmutableSandboxedEnvironment):
+class SandboxedCookiecutterEnvironment(ExtensionLoaderMixin, ImmutableSandboxedEnvironment):  # type: ignore[misc]
     """Cookiecutter's StrictEnvironment (same default extensions) inside Jinja's sandbox."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(undefined=StrictUndefined, keep_trailing_newline=True, **kwargs)
         self.filters.update(FILTERS)
+        self._path_templates: dict[str, Template] = {}
+
+    def render_path(self, source: str, context: dict[str, Any]) -> str:
+        """Render a template entry's path; a path without `{` renders as itself."""
+        if "{" not in source:
+            return source
+        template = self._path_templates.get(source)
+        if template is None:
+            template = self._path_templates[source] = self.from_string(source)
+        try:
+            return str(template.render(**context))
+        except (TemplateError, ValueError) as error:
+            raise RenderError(f"path {source!r}: {error}") from error
 
 
 @functools.lru_cache(maxsize=32)
-def _environment(template_dir: Path, extensions: tuple[str, ...]) -> SandboxedCookiecutterEnvironment:
+def _environment(
+    search_path: tuple[str, ...], extensions: tuple[str, ...]
+) -> SandboxedCookiecutterEnvironment:
+    """One environment per template (compiled templates are cached; Jinja is thread-safe)."""
     context = {"cookiecutter": {"_extensions": list(extensions)}}
     return SandboxedCookiecutterEnvironment(
-        context=context, loader=FileSystemLoader(str(template_dir)), auto_reload=True
+        context=context, loader=FileSystemLoader(list(search_path)), auto_reload=True
     )
 
 
@@ -73,8 +89,10 @@ def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> P
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     output_dir = output_dir.resolve()
-    project_template = find_template(template_dir, _environment(template_dir, extensions))
-    env = _environment(project_template, extensions)
+    project_template = find_template(template_dir, _environment((), extensions))
+    # cookiecutter's search path: the project folder, then the template's `templates/`
+    search_path = (str(project_template), str(template_dir / "templates"))
+    env = _environment(search_path, extensions)
     root_name = _render_segment(env, project_template.name, context)
     final_root = output_dir / root_name
     if final_root.exists() or final_root.is_symlink():
@@ -90,7 +108,12 @@ def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> P
     return final_root
 
 
-def _render_tree(env: Any, source_root: Path, target_root: Path, context: dict[str, Any]) -> None:
+def _render_tree(
+    env: SandboxedCookiecutterEnvironment,
+    source_root: Path,
+    target_root: Path,
+    context: dict[str, Any],
+) -> None:
     for current, dirs, files in os.walk(source_root):
         dirs.sort()
         current_path = Path(current)
@@ -105,13 +128,13 @@ def _render_tree(env: Any, source_root: Path, target_root: Path, context: dict[s
             if name in copy_dirs:
                 shutil.copytree(current_path / name, target, symlinks=False)
             else:
-                target.mkdir(exist_ok=True)
+                target.mkdir(parents=True, exist_ok=True)
         for name in sorted(files):
             source = current_path / name
             target = _target(env, target_root, relative_dir, name, context)
             if target == target_root or target.is_dir():
                 continue  # an empty file name: cookiecutter skips the file too
-            if _copy_only(relative_dir, name, context) or is_binary(str(source)):
+            if _copy_only(relative_dir, name, context) or _is_binary(source):
                 _write_bytes(target, source.read_bytes(), source)
                 continue
             template_name = PurePosixPath(relative_dir, name).as_posix()
@@ -121,6 +144,16 @@ def _render_tree(env: Any, source_root: Path, target_root: Path, context: dict[s
                 raise RenderError(f"{template_name}: {error}") from error
             newline = _configured_newline(context) or _source_newline(source)
             _write_bytes(target, text.replace("\n", newline).encode("utf-8"), source)
+
+
+def _is_binary(source: Path) -> bool:
+    status = source.stat()
+    return _binary_by_identity(str(source), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _binary_by_identity(path: str, mtime_ns: int, size: int) -> bool:
+    return bool(is_binary(path))
 
 
 def _configured_newline(context: dict[str, Any]) -> str | None:
@@ -138,14 +171,13 @@ def _source_newline(source: Path) -> str:
 
 
 def _copy_only(relative_dir: str, name: str, context: dict[str, Any]) -> bool:
-    return is_copy_only_path(os.path.normpath(os.path.join(relative_dir, name)), context)
+    return bool(is_copy_only_path(os.path.normpath(os.path.join(relative_dir, name)), context))
 
 
-def _render_segment(env: Any, name: str, context: dict[str, Any]) -> str:
-    try:
-        rendered = str(env.from_string(name).render(**context))
-    except (TemplateError, ValueError) as error:
-        raise RenderError(f"path {name!r}: {error}") from error
+def _render_segment(
+    env: SandboxedCookiecutterEnvironment, name: str, context: dict[str, Any]
+) -> str:
+    rendered = env.render_path(name, context)
     segment = _checked_relative(rendered, allow_empty=False)
     if len(segment.parts) != 1:
         raise RenderError(f"project folder name {rendered!r} must be a single path segment")
@@ -153,18 +185,22 @@ def _render_segment(env: Any, name: str, context: dict[str, Any]) -> str:
 
 
 def _target(
-    env: Any, target_root: Path, relative_dir: str, name: str, context: dict[str, Any]
+    env: SandboxedCookiecutterEnvironment,
+    target_root: Path,
+    relative_dir: str,
+    name: str,
+    context: dict[str, Any],
 ) -> Path:
-    """Where template entry `relative_dir/name` goes, checked to stay inside `target_root`."""
-    source_relative = PurePosixPath(relative_dir, name).as_posix()
-    try:
-        rendered = str(env.from_string(source_relative).render(**context))
-    except (TemplateError, ValueError) as error:
-        raise RenderError(f"path {source_relative!r}: {error}") from error
+    """Where template entry `relative_dir/name` goes, checked to stay inside `target_root`.
+
+    The check is lexical: the tree is built in a fresh staging folder that holds no
+    symlinks (templates with symlinks are refused, copies never create one).
+    """
+    rendered = env.render_path(PurePosixPath(relative_dir, name).as_posix(), context)
     relative = _checked_relative(rendered, allow_empty=True)
     target = target_root.joinpath(*relative.parts)
-    resolved_parent = target.parent.resolve()
-    if not resolved_parent.is_relative_to(target_root.resolve()):
+    root = os.path.normpath(target_root)
+    if os.path.commonpath([root, os.path.normpath(target)]) != root:
         raise RenderError(f"path {rendered!r} leaves the project folder")
     return target
 

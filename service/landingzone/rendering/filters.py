@@ -13,9 +13,10 @@ template lists it in `_extensions` of its cookiecutter.json, so the cookiecutter
 line renders the templates exactly like the service does.
 
 Public API: `FILTERS` (name -> function), `OutputFormatFilters`, and the functions
-`yaml_str`, `json_str`, `xml`, `toml_str`, `groovy_str`, `docker_str`, `md_text`,
-`pascal_case`, `identifier`, `java_package`, `python_module`. A filter raises `ValueError`
-for a value its format cannot carry (e.g. NUL in XML).
+`yaml_str`, `json_str`, `xml`, `toml_str`, `groovy_str`, `java_str`, `csharp_str`,
+`docker_str`, `md_text`, `pascal_case`, `identifier`, `java_package`, `java_package_path`,
+`python_module`. A filter raises `ValueError` for a value its format cannot carry (e.g.
+NUL in XML).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 import keyword
 import re
 from collections.abc import Callable
+
 import yaml
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -32,13 +34,12 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
-JAVA_KEYWORDS = frozenset(
-    """abstract assert boolean break byte case catch char class const continue default do
-    double else enum extends final finally float for goto if implements import instanceof
-    int interface long native new package private protected public return short static
-    strictfp super switch synchronized this throw throws transient try void volatile while
-    true false null var record yield sealed permits non-sealed when module open""".split()
-)
+_JAVA_RESERVED = """abstract assert boolean break byte case catch char class const continue default
+do double else enum extends final finally float for goto if implements import instanceof int
+interface long native new package private protected public return short static strictfp super
+switch synchronized this throw throws transient try void volatile while true false null var
+record yield sealed permits non-sealed when module open"""
+JAVA_KEYWORDS = frozenset(_JAVA_RESERVED.split())
 
 
 def yaml_str(value: object) -> str:
@@ -88,9 +89,34 @@ def toml_str(value: object) -> str:
 
 def groovy_str(value: object) -> str:
     """A single-quoted Groovy string: no `${}` interpolation, quotes and controls escaped."""
+    if str(value) == "":
+        return '""'  # a GString without `$` is a plain String; some Groovy parsers reject ''
     short = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
     escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
     return "'" + _CONTROL.sub(lambda m: _escape_control(m.group(), short=short), escaped) + "'"
+
+
+def java_str(value: object) -> str:
+    """A Java string literal. Octal escapes, not \\u: javac decodes \\u before lexing."""
+    short = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+
+    def octal(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in short:
+            return short[char]
+        if ord(char) < 0x100:
+            return f"\\{ord(char):03o}"
+        return char  # U+2028/U+2029 are ordinary characters in Java source
+
+    return '"' + _CONTROL.sub(octal, escaped) + '"'
+
+
+def csharp_str(value: object) -> str:
+    """A C# regular string literal."""
+    short = {"\0": "\\0", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _CONTROL.sub(lambda m: _escape_control(m.group(), short=short), escaped) + '"'
 
 
 def docker_str(value: object) -> str:
@@ -134,6 +160,11 @@ def java_package(group_id: object, component_name: object = "") -> str:
     return ".".join(identifier(segment.lower()) for segment in segments)
 
 
+def java_package_path(group_id: object, component_name: object = "") -> str:
+    """The folder of `java_package`: `com/example/payments_api`."""
+    return java_package(group_id, component_name).replace(".", "/")
+
+
 def python_module(value: object) -> str:
     """`payments-api` -> `payments_api`."""
     return identifier(str(value).lower())
@@ -145,11 +176,14 @@ FILTERS: dict[str, Callable[..., str]] = {
     "xml": xml,
     "toml_str": toml_str,
     "groovy_str": groovy_str,
+    "java_str": java_str,
+    "csharp_str": csharp_str,
     "docker_str": docker_str,
     "md_text": md_text,
     "pascal_case": pascal_case,
     "identifier": identifier,
     "java_package": java_package,
+    "java_package_path": java_package_path,
     "python_module": python_module,
 }
 

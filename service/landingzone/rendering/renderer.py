@@ -116,7 +116,7 @@ def _with_template_settings(template_dir: Path, values: dict[str, Any]) -> dict[
     declared = _declared_variables(template_dir)
     missing = sorted(k for k in declared if not k.startswith("_") and k not in values)
     if missing:
-        raise TemplateError(f"{template_dir.name}: variables the service does not supply: {missing}")
+        raise TemplateError(f"{template_dir.name}: variables nobody supplies: {missing}")
     settings = {k: v for k, v in declared.items() if k.startswith("_")}
     return {"cookiecutter": {**settings, **values}}
 

@@ -26,8 +26,11 @@ _LINE_BREAKS = re.compile("[\t\r\n\u2028\u2029]")
 
 COMPONENT_NAME = r"^[a-z][a-z0-9-]{1,62}$"
 _NAME = r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*"
-_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*"
 _URL_TAIL = r"(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@%/?#-]*)?"
+_HTTP_URL = rf"^https?://{_HOST}(?::\d{{1,5}})?{_URL_TAIL}$"
+_GIT_URL = rf"^(?:https?|ssh)://(?:[A-Za-z0-9._-]+@)?{_HOST}(?::\d{{1,5}})?{_URL_TAIL}$"
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,9 @@ TEXT_RULES: dict[str, FieldRule] = {
     "lifecycle": FieldRule(r"^[a-z][a-z0-9-]{0,62}$", 63, hint="e.g. experimental, production"),
     "tenant": FieldRule(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$", 63, hint="a lower-case tenant key"),
     "class_id": FieldRule(r"^[a-z][a-z0-9-]{0,62}$", 63),
-    "repository_url": FieldRule(rf"^https?://{_HOST}(?::\d{{1,5}})?{_URL_TAIL}$", 2048),
-    "clone_url": FieldRule(rf"^(?:https?|ssh)://(?:[A-Za-z0-9._-]+@)?{_HOST}(?::\d{{1,5}})?{_URL_TAIL}$", 2048),
-    "environment_clone_url": FieldRule(
-        rf"^(?:https?|ssh)://(?:[A-Za-z0-9._-]+@)?{_HOST}(?::\d{{1,5}})?{_URL_TAIL}$", 2048,
-        optional=True,
-    ),
+    "repository_url": FieldRule(_HTTP_URL, 2048),
+    "clone_url": FieldRule(_GIT_URL, 2048),
+    "environment_clone_url": FieldRule(_GIT_URL, 2048, optional=True),
     "build_job": FieldRule(rf"^{_NAME}(?:/{_NAME})*$", 512, hint="a Jenkins full name a/b/c"),
     "promote_job": FieldRule(rf"^{_NAME}(?:/{_NAME})*$", 512, hint="a Jenkins full name a/b/c"),
     "request_number": FieldRule(r"^[A-Z]{2,8}[0-9]{4,16}$", 32, optional=True,
@@ -79,7 +79,9 @@ def check_text(value: str, *, multiline: bool, max_length: int) -> str | None:
     return None
 
 
-def check_fields(values: Mapping[str, str], rules: Mapping[str, FieldRule]) -> list[tuple[str, str]]:
+def check_fields(
+    values: Mapping[str, str], rules: Mapping[str, FieldRule]
+) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     for name, rule in rules.items():
         value = values.get(name, "")

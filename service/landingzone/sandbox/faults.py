@@ -1,4 +1,4 @@
-"""Fault injection for the simulators: slow answers, 5xx, held requests, effects the client never sees.
+"""Fault injection for the simulators: slow answers, 5xx, held requests, unseen effects.
 
 `POST /_sandbox/faults` adds a rule, `GET` lists them, `DELETE` removes them all and releases
 every held request. A rule matches a method and a path regular expression and applies `times`
@@ -40,13 +40,21 @@ class FaultRule:
 
     def matches(self, method: str, path: str) -> bool:
         exhausted = self.times and self.hits >= self.times
-        return (not exhausted and self.method in ("*", method)
-                and self.pattern.search(path) is not None)
+        return (
+            not exhausted and self.method in ("*", method) and self.pattern.search(path) is not None
+        )
 
     def describe(self) -> dict[str, object]:
-        return {"path": self.path, "method": self.method, "status": self.status,
-                "delay_seconds": self.delay_seconds, "hold": self.hold,
-                "after_effect": self.after_effect, "times": self.times, "hits": self.hits}
+        return {
+            "path": self.path,
+            "method": self.method,
+            "status": self.status,
+            "delay_seconds": self.delay_seconds,
+            "hold": self.hold,
+            "after_effect": self.after_effect,
+            "times": self.times,
+            "hits": self.hits,
+        }
 
 
 class FaultInjector:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -37,8 +38,11 @@ class Supervised:
     def _spawn(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         with self._changed:
@@ -51,6 +55,9 @@ class Supervised:
             if self._stopping.is_set():
                 return
             self.restarts += 1
+            # A crash loop should not spin: wait a little longer each time, up to 5 s.
+            if self._stopping.wait(min(5.0, 0.2 * self.restarts)):
+                return
             self._spawn()
 
     @property
@@ -68,7 +75,7 @@ class Supervised:
                 self.process.kill()
 
 
-def _wait_until(check: callable, what: str) -> None:  # type: ignore[valid-type]
+def _wait_until(check: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not check():
         if time.monotonic() > deadline:
@@ -90,15 +97,19 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     python = [sys.executable, "-m", "landingzone.cli"]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     simulators = Supervised(
-        "simulators", [*python, "sandbox-simulators", "--data", str(layout.root)],
-        base_env, layout.root / "logs" / "simulators.log",
+        "simulators",
+        [*python, "sandbox-simulators", "--data", str(layout.root)],
+        base_env,
+        layout.root / "logs" / "simulators.log",
     )
     service_env = {**base_env, **layout.service_environment()}
     if "LZ_DATABASE_URL" in os.environ:
         service_env["LZ_DATABASE_URL"] = os.environ["LZ_DATABASE_URL"]
     service = Supervised(
-        "service", [*python, "serve", "--host", host, "--port", str(layout.api_port)],
-        service_env, layout.root / "logs" / "service.log",
+        "service",
+        [*python, "serve", "--host", host, "--port", str(layout.api_port)],
+        service_env,
+        layout.root / "logs" / "service.log",
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -126,8 +137,14 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
 
 
 def _describe(layout: SandboxLayout, service: Supervised, simulators: Supervised) -> Path:
-    return write_description(layout, {
-        "processes": {"service": service.pid, "simulators": simulators.pid,
-                      "service_restarts": service.restarts},
-        "logs": str(layout.root / "logs"),
-    })
+    return write_description(
+        layout,
+        {
+            "processes": {
+                "service": service.pid,
+                "simulators": simulators.pid,
+                "service_restarts": service.restarts,
+            },
+            "logs": str(layout.root / "logs"),
+        },
+    )

@@ -113,16 +113,28 @@ class SandboxLayout:
         """What sandbox.json tells people and tests: where everything is and how to log in."""
         return {
             "api": {"url": self.api_url, "token": self.api_token},
-            "bitbucket": {"url": self.url(self.bitbucket_port), "username": SERVICE_USER,
-                          "password": self.bitbucket_password},
-            "jenkins": {"url": self.url(self.jenkins_port), "username": SERVICE_USER,
-                        "token": self.jenkins_token},
-            "servicenow": {"url": self.url(self.servicenow_port),
-                           "host": f"{self.host}:{self.servicenow_port}",
-                           "username": SERVICE_USER, "password": self.servicenow_password,
-                           "approver": {"username": APPROVER, "password": self.approver_password}},
-            "mailbox": {"url": self.url(self.mailbox_port), "smtp_host": self.host,
-                        "smtp_port": self.smtp_port},
+            "bitbucket": {
+                "url": self.url(self.bitbucket_port),
+                "username": SERVICE_USER,
+                "password": self.bitbucket_password,
+            },
+            "jenkins": {
+                "url": self.url(self.jenkins_port),
+                "username": SERVICE_USER,
+                "token": self.jenkins_token,
+            },
+            "servicenow": {
+                "url": self.url(self.servicenow_port),
+                "host": f"{self.host}:{self.servicenow_port}",
+                "username": SERVICE_USER,
+                "password": self.servicenow_password,
+                "approver": {"username": APPROVER, "password": self.approver_password},
+            },
+            "mailbox": {
+                "url": self.url(self.mailbox_port),
+                "smtp_host": self.host,
+                "smtp_port": self.smtp_port,
+            },
         }
 
 

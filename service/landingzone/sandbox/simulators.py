@@ -19,9 +19,9 @@ from landingzone.sandbox.layout import (
     SandboxLayout,
 )
 from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.serving import BackgroundServer
 from landingzone.sandbox.servicenow.app import create_app as servicenow_app
 from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone.sandbox.serving import BackgroundServer
 
 
 def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
@@ -48,18 +48,23 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
         callback_url=f"{layout.api_url}/v1/approvals/servicenow",
         callback_secret=layout.callback_secret,
     )
-    mailbox = Mailbox(MailboxSettings(
-        data_dir=root / "mailbox",
-        smtp_host=layout.host,
-        smtp_port=layout.smtp_port,
-        base_url=layout.url(layout.mailbox_port),
-    ))
+    mailbox = Mailbox(
+        MailboxSettings(
+            data_dir=root / "mailbox",
+            smtp_host=layout.host,
+            smtp_port=layout.smtp_port,
+            base_url=layout.url(layout.mailbox_port),
+        )
+    )
     mailbox.start()
     servers = [
-        BackgroundServer(FaultInjector(bitbucket_app(bitbucket)), layout.host, layout.bitbucket_port),
+        BackgroundServer(
+            FaultInjector(bitbucket_app(bitbucket)), layout.host, layout.bitbucket_port
+        ),
         BackgroundServer(FaultInjector(jenkins_app(jenkins)), layout.host, layout.jenkins_port),
-        BackgroundServer(FaultInjector(servicenow_app(servicenow)), layout.host,
-                         layout.servicenow_port),
+        BackgroundServer(
+            FaultInjector(servicenow_app(servicenow)), layout.host, layout.servicenow_port
+        ),
         BackgroundServer(mailbox.app, layout.host, layout.mailbox_port),
     ]
     for server in servers:

@@ -46,8 +46,12 @@ async def servicenow_decision(
     body = await request.body()
     secret = runtime.configuration.settings.servicenow_callback_secret.get_secret_value()
     if not verify_callback(secret, timestamp, body, signature, time.time()):
-        raise ApiError(401, ("header", "X-ServiceNow-Signature"), "signature invalid or expired",
-                       "unauthorized")
+        raise ApiError(
+            401,
+            ("header", "X-ServiceNow-Signature"),
+            "signature invalid or expired",
+            "unauthorized",
+        )
     try:
         decision = Decision.model_validate(json.loads(body))
     except (ValueError, ValidationError) as error:
@@ -57,7 +61,7 @@ async def servicenow_decision(
         raise ApiError(404, ("body", "correlation_id"), "no landing zone with this id", "not_found")
     if record.status is not Status.PENDING_APPROVAL:
         return Accepted(accepted=False)
-    DBOS.send(
+    await DBOS.send_async(
         workflow_id(record.id, record.run),
         {"approval": decision.approval, "number": decision.number},
         APPROVAL_TOPIC,

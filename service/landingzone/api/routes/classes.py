@@ -14,8 +14,9 @@ router = APIRouter(prefix="/v1", tags=["classes"])
 def list_classes(runtime: RuntimeDep) -> ClassList:
     return ClassList(
         classes=[
-            ClassView(id=c.id, title=c.title, description=c.description,
-                      parameters=c.parameters_schema)
+            ClassView(
+                id=c.id, title=c.title, description=c.description, parameters=c.parameters_schema
+            )
             for c in sorted(runtime.classes.values(), key=lambda c: c.id)
         ]
     )

@@ -29,5 +29,6 @@ def readyz(store: StoreDep) -> dict[str, str]:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

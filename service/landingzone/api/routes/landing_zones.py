@@ -31,15 +31,21 @@ router = APIRouter(prefix="/v1", tags=["landing zones"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="Same key and body: the same landing zone. Backstage sends its task id."),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Same key and body: the same landing zone. Backstage sends its task id.",
+    ),
 ]
 STREAM_POLL_SECONDS = 0.25
 
 
 def _rejected(error: RequestRejected) -> ApiError:
     api_error = ApiError(422, (), str(error), error.kind)
-    api_error.detail = [{"loc": list(loc), "msg": msg, "type": error.kind} for loc, msg in error.problems]
+    api_error.detail = [
+        {"loc": list(loc), "msg": msg, "type": error.kind} for loc, msg in error.problems
+    ]
     return api_error
 
 
@@ -50,8 +56,9 @@ def _record(runtime: Runtime, landing_zone_id: str) -> Record:
     return record
 
 
-@router.post("/landing-zones", status_code=202, response_model=LandingZoneView,
-             response_model_by_alias=True)
+@router.post(
+    "/landing-zones", status_code=202, response_model=LandingZoneView, response_model_by_alias=True
+)
 def create_landing_zone(
     body: LandingZoneRequest, runtime: RuntimeDep, response: Response, key: IdempotencyKey = None
 ) -> LandingZoneView:
@@ -60,7 +67,11 @@ def create_landing_zone(
     except RequestRejected as error:
         raise _rejected(error) from error
     except lifecycle.Conflict as conflict:
-        location = ("header", conflict.field) if conflict.field == "Idempotency-Key" else ("body", conflict.field)
+        location = (
+            ("header", conflict.field)
+            if conflict.field == "Idempotency-Key"
+            else ("body", conflict.field)
+        )
         raise ApiError(409, location, conflict.message, "conflict") from conflict
     response.headers["Location"] = f"/v1/landing-zones/{record.id}"
     if not created:
@@ -92,11 +103,14 @@ def list_landing_zones(
         )
     except ValueError as error:
         raise ApiError(422, ("query", "cursor"), str(error), "value_error") from error
-    return LandingZonePage(items=[lifecycle.view(runtime, r) for r in records], next_cursor=next_cursor)
+    return LandingZonePage(
+        items=[lifecycle.view(runtime, r) for r in records], next_cursor=next_cursor
+    )
 
 
-@router.get("/landing-zones/{landing_zone_id}", response_model=LandingZoneView,
-            response_model_by_alias=True)
+@router.get(
+    "/landing-zones/{landing_zone_id}", response_model=LandingZoneView, response_model_by_alias=True
+)
 def get_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
     return lifecycle.view(runtime, _record(runtime, landing_zone_id))
 
@@ -110,9 +124,11 @@ def list_events(
     return EventPage(events=[EventView(**vars(row)) for row in rows], status=record.status)
 
 
-@router.get("/landing-zones/{landing_zone_id}/events/stream",
-            response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+@router.get(
+    "/landing-zones/{landing_zone_id}/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 async def stream_events(
     landing_zone_id: str,
     runtime: RuntimeDep,
@@ -146,8 +162,12 @@ async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> A
             await asyncio.sleep(STREAM_POLL_SECONDS)
 
 
-@router.post("/landing-zones/{landing_zone_id}/cancel", status_code=202,
-             response_model=LandingZoneView, response_model_by_alias=True)
+@router.post(
+    "/landing-zones/{landing_zone_id}/cancel",
+    status_code=202,
+    response_model=LandingZoneView,
+    response_model_by_alias=True,
+)
 def cancel_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
     record = _record(runtime, landing_zone_id)
     try:
@@ -157,8 +177,12 @@ def cancel_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZon
     return lifecycle.view(runtime, _record(runtime, landing_zone_id))
 
 
-@router.post("/landing-zones/{landing_zone_id}/retry", status_code=202,
-             response_model=LandingZoneView, response_model_by_alias=True)
+@router.post(
+    "/landing-zones/{landing_zone_id}/retry",
+    status_code=202,
+    response_model=LandingZoneView,
+    response_model_by_alias=True,
+)
 def retry_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
     record = _record(runtime, landing_zone_id)
     try:

@@ -1,0 +1,1 @@
+"""Jenkins adapter: folders, build and promote pipelines, first builds (PipelineServer)."""

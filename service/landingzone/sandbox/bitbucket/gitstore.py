@@ -100,7 +100,6 @@ class GitStore:
             capture_output=True,
             timeout=60,
         )
-        self._git(repository_id, "config", "http.receivepack", "true")
 
     def delete(self, repository_id: int) -> None:
         shutil.rmtree(self.path(repository_id), ignore_errors=True)

@@ -98,7 +98,11 @@ def browse(
         return _document("Not found", f"<p>{escape(str(exc))}</p>", 404)
     title = f"{repository.project_key} / {repository.name}"
     base = f"/projects/{quote(repository.project_key)}/repos/{quote(repository.slug)}"
-    intro = f"<p>Clone: <code>{escape(clone_url(sim.base_url, repository))}</code></p>"
+    intro = (
+        f"<p><a href='/'>All repositories</a> · <a href='{base}/browse'>"
+        f"{escape(repository.name)}</a></p>"
+        f"<p>Clone: <code>{escape(clone_url(sim.base_url, repository))}</code></p>"
+    )
     refs = [r for r in sim.git.refs(repository.id) if r.startswith("refs/heads/")]
     if refs:
         links = " ".join(

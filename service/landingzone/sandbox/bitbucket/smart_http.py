@@ -88,6 +88,9 @@ class CgiProcess:
                 break
             buffer += chunk
         separator = b"\r\n\r\n" if b"\r\n\r\n" in buffer else b"\n\n"
+        if separator not in buffer:
+            self._pending = b""
+            return 500, {"Content-Type": "text/plain"}
         head, _, self._pending = buffer.partition(separator)
         status, headers = 200, {}
         for line in head.decode("latin-1").splitlines():

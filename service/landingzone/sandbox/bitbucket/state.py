@@ -145,8 +145,6 @@ class StateStore:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
             os.replace(tmp_name, self._path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)

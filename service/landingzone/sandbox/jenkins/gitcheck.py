@@ -122,7 +122,9 @@ def _git_environment(home: str, credentials: tuple[str, str] | None) -> dict[str
     return env
 
 
-def _run(argv: list[str], env: dict[str, str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], env: dict[str, str], timeout_s: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
     )

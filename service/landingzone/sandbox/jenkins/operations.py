@@ -18,9 +18,9 @@ def check_good_name(name: str) -> None:
         raise JenkinsError(400, "No name is specified")
     for char in name:
         if char in _UNSAFE or ord(char) < 32:
-            raise JenkinsError(400, f"‘{char}’ is an unsafe character")
+            raise JenkinsError(400, f"\u2018{char}\u2019 is an unsafe character")
     if name in (".", ".."):
-        raise JenkinsError(400, f"“{name}” is not an allowed name")
+        raise JenkinsError(400, f"\u201c{name}\u201d is not an allowed name")
 
 
 class Operations:
@@ -52,7 +52,7 @@ class Operations:
         full_name = f"{parent}/{name}" if parent else name
         with self._store.lock:
             if self._store.item(full_name) is not None:
-                raise JenkinsError(400, f"A job already exists with the name ‘{name}’")
+                raise JenkinsError(400, f"A job already exists with the name \u2018{name}\u2019")
             self._store.put_item(full_name, config_xml)
         return self.require(full_name)
 

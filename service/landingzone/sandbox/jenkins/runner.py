@@ -100,7 +100,9 @@ class BuildRunner:
     def _perform(self, job: Item) -> tuple[str, list[str]]:
         config = job.config
         if config.git is None:
-            return "SUCCESS", ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
+            if config.kind == "pipeline":
+                return "SUCCESS", ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
+            return "SUCCESS", [f"Building in workspace of {job.full_name}"]
         credentials = None
         if config.git.credentials_id:
             credentials = self._settings.git_credentials.get(config.git.credentials_id)

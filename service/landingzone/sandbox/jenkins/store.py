@@ -185,7 +185,9 @@ class JenkinsStore:
 
     # ------------------------------------------------------------------ queue
 
-    def enqueue(self, job: str, params: Params, cause: str, quiet_ms: int) -> tuple[QueueItem, bool]:
+    def enqueue(
+        self, job: str, params: Params, cause: str, quiet_ms: int
+    ) -> tuple[QueueItem, bool]:
         """A new waiting item, or the waiting item of the same job with the same parameters."""
         encoded = json.dumps([list(pair) for pair in params])
         with self.lock:

@@ -6,7 +6,17 @@ from typing import Any
 from urllib.parse import quote
 
 from .configxml import ParameterDefinition
-from .store import BUILDABLE, CANCELLED, LEFT, Build, Item, JenkinsStore, QueueItem, now_ms
+from .store import (
+    BUILDABLE,
+    CANCELLED,
+    LEFT,
+    Build,
+    Item,
+    JenkinsStore,
+    Params,
+    QueueItem,
+    now_ms,
+)
 
 Json = dict[str, Any]
 
@@ -43,7 +53,8 @@ class Views:
 
     # ------------------------------------------------------------------ items
 
-    def summary(self, item: Item) -> Json:
+    def summary(self, item: Item, nested: bool = False) -> Json:
+        """How a parent lists the item; `nested` adds folder contents, for `?tree=` queries."""
         entry: Json = {
             "_class": item.config.json_class,
             "name": item.name,
@@ -51,6 +62,9 @@ class Views:
         }
         if not item.config.is_folder:
             entry["color"] = self.color(item, self._store.builds(item.full_name))
+        elif nested:
+            children = self._store.children(item.full_name)
+            entry["jobs"] = [self.summary(child, nested) for child in children]
         return entry
 
     def color(self, item: Item, builds: list[Build]) -> str:
@@ -60,7 +74,7 @@ class Views:
         color = _COLORS.get(completed.result or "", "notbuilt") if completed else "notbuilt"
         return color + "_anime" if any(b.building for b in builds) else color
 
-    def item(self, item: Item, depth: int) -> Json:
+    def item(self, item: Item, depth: int, nested: bool = False) -> Json:
         config = item.config
         data: Json = {
             "_class": config.json_class,
@@ -76,18 +90,18 @@ class Views:
         }
         if config.is_folder:
             children = self._store.children(item.full_name)
-            data["jobs"] = [self.summary(child) for child in children]
+            data["jobs"] = [self.summary(child, nested) for child in children]
             return data
         return data | self._job(item, depth)
 
-    def root(self) -> Json:
+    def root(self, nested: bool = False) -> Json:
         return {
             "_class": "hudson.model.Hudson",
             "mode": "NORMAL",
             "nodeDescription": "the Jenkins controller",
             "numExecutors": 2,
             "description": None,
-            "jobs": [self.summary(item) for item in self._store.children("")],
+            "jobs": [self.summary(item, nested) for item in self._store.children("")],
             "quietingDown": False,
             "url": self.base,
             "useCrumbs": True,
@@ -218,14 +232,16 @@ class Views:
                 }
         return data
 
-    def _actions(self, item: Item | None, params: tuple[tuple[str, str], ...], cause: str) -> list[Json]:
+    def _actions(self, item: Item | None, params: Params, cause: str) -> list[Json]:
         actions: list[Json] = []
         if params:
             kinds = {p.name: p.type_name for p in item.config.parameters} if item else {}
             actions.append(
                 {
                     "_class": "hudson.model.ParametersAction",
-                    "parameters": [_value(kinds.get(name, ""), name, value) for name, value in params],
+                    "parameters": [
+                        _value(kinds.get(name, ""), name, value) for name, value in params
+                    ],
                 }
             )
         if cause:
@@ -254,12 +270,20 @@ def _why(queued: QueueItem) -> str | None:
 
 
 def _value(type_name: str, name: str, value: str) -> Json:
+    value_classes = {
+        "BooleanParameterDefinition": "BooleanParameterValue",
+        "PasswordParameterDefinition": "PasswordParameterValue",
+        "TextParameterDefinition": "TextParameterValue",
+    }
+    data: Json = {
+        "_class": f"hudson.model.{value_classes.get(type_name, 'StringParameterValue')}",
+        "name": name,
+    }
     if type_name == "BooleanParameterDefinition":
-        return {"_class": "hudson.model.BooleanParameterValue", "name": name, "value": value == "true"}
-    if type_name == "PasswordParameterDefinition":
-        return {"_class": "hudson.model.PasswordParameterValue", "name": name}
-    value_class = "TextParameterValue" if type_name == "TextParameterDefinition" else "StringParameterValue"
-    return {"_class": f"hudson.model.{value_class}", "name": name, "value": value}
+        data["value"] = value == "true"
+    elif type_name != "PasswordParameterDefinition":
+        data["value"] = value
+    return data
 
 
 def _definition(parameter: ParameterDefinition) -> Json:

@@ -29,7 +29,7 @@ def _part(message: EmailMessage, subtype: str) -> str:
     if part is None or part.get_content_type() != f"text/{subtype}":
         return ""
     content = part.get_content()
-    return content if isinstance(content, str) else ""
+    return content.replace("\r\n", "\n") if isinstance(content, str) else ""
 
 
 def text_of(stored: StoredMessage) -> str:
@@ -76,11 +76,12 @@ def summary(stored: StoredMessage) -> dict[str, object]:
 
 
 def _date(stored: StoredMessage) -> str:
+    """The Date header, or the time of receipt when it has none or a broken one."""
     header = stored.message.get("Date")
     try:
-        return _rfc3339(parsedate_to_datetime(str(header))) if header else ""
+        return _rfc3339(parsedate_to_datetime(str(header))) if header else _rfc3339(stored.created)
     except (TypeError, ValueError):
-        return ""
+        return _rfc3339(stored.created)
 
 
 def headers(stored: StoredMessage) -> dict[str, list[str]]:

@@ -4,7 +4,8 @@
 - An approver row set to approved/rejected rolls up to the item: any rejection rejects it,
   approval by everyone approves it.
 - When the item's approval becomes approved/rejected, rows still waiting become
-  "No Longer Required" and the decision listener (the outbound callback) is told.
+  "No Longer Required" and, unless the item was created already decided, the decision
+  listener (the outbound callback) is told.
 - Closing an item (state 3/4/7) makes it inactive and releases waiting approvals.
 """
 
@@ -80,7 +81,7 @@ def _after_item_write(
             _request_approvals(instance, item)
         if approval in DECIDED:
             _release_waiting_rows(instance, item["sys_id"])
-            if instance.on_decision is not None:
+            if before is not None and instance.on_decision is not None:
                 instance.on_decision(
                     {
                         "table": "sc_req_item",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from landingzone.sandbox.servicenow import schema
@@ -19,8 +21,25 @@ _templates = Environment(
     loader=PackageLoader("landingzone.sandbox.servicenow", "templates"),
     autoescape=select_autoescape(default=True),
 )
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _linkify(text: str) -> Markup:
+    """Escaped text whose http(s) URLs are links, so people can follow the notes."""
+    pieces: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(match[0]))
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
+_templates.filters["linkify"] = _linkify
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
 _PAGE_TABLES = frozenset(schema.TASK_TABLES)
+INBOX_ITEMS = 100
 
 
 def _instance(request: Request) -> ServiceNowInstance:
@@ -46,15 +65,22 @@ def _display_names(instance: ServiceNowInstance) -> dict[str, str]:
 
 
 def _inbox(instance: ServiceNowInstance) -> dict[str, object]:
-    items = list(reversed(instance.store.rows("sc_req_item")))
-    by_id = {item["sys_id"]: item for item in items}
+    everything = list(reversed(instance.store.rows("sc_req_item")))
+    by_id = {item["sys_id"]: item for item in everything}
+    items = everything[:INBOX_ITEMS]
     waiting = [
         (row, by_id[row["document_id"]])
         for row in reversed(instance.store.rows("sysapproval_approver"))
         if row.get("state") == "requested" and row.get("document_id") in by_id
     ]
     notes = {item["sys_id"]: instance.journal(item["sys_id"], "work_notes") for item in items}
-    return {"waiting": waiting, "items": items, "notes": notes, "users": _display_names(instance)}
+    return {
+        "waiting": waiting,
+        "items": items,
+        "total_items": len(everything),
+        "notes": notes,
+        "users": _display_names(instance),
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -71,17 +97,22 @@ async def decide(sys_id: str, request: Request, instance: Instance) -> Response:
     if decision not in ("approved", "rejected"):
         return _message(400, "Bad request", "Choose approve or reject.")
 
-    def apply() -> None:
+    def apply() -> bool:
         row = instance.get("sysapproval_approver", sys_id)
+        if row.get("state") != "requested":
+            return False
         approver = instance.find("sys_user", row.get("approver", ""))
         actor = approver["user_name"] if approver else "system"
         values = {"state": decision} | ({"comments": comments} if comments.strip() else {})
         instance.update("sysapproval_approver", sys_id, values, actor)
+        return True
 
     try:
-        await run_in_threadpool(apply)
+        applied = await run_in_threadpool(apply)
     except TableError:
         return _message(404, "Not found", "No such approval.")
+    if not applied:
+        return _message(409, "Already decided", "This approval is no longer waiting.")
     return RedirectResponse("/", status_code=303)
 
 

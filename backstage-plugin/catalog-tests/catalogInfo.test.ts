@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  apiEntityV1alpha1Validator,
+  componentEntityV1alpha1Validator,
+  type Entity,
+  entitySchemaValidator,
+  type KindValidator,
+  locationEntityV1alpha1Validator,
+} from '@backstage/catalog-model';
+import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
+import yaml from 'yaml';
+import { createLandingZoneAction } from '../src/actions/create';
+import { LandingZoneClient } from '../src/client/LandingZoneClient';
+
+const REPO = resolve(__dirname, '..', '..');
+const CATALOG = join(REPO, 'catalog-info');
+const CLASSES = ['dotnet', 'java', 'web', 'mobile', 'backend'];
+const validators: { [kind: string]: KindValidator } = {
+  Component: componentEntityV1alpha1Validator,
+  API: apiEntityV1alpha1Validator,
+  Location: locationEntityV1alpha1Validator,
+  Template: templateEntityV1beta3Validator,
+};
+
+type Json = { [key: string]: unknown };
+
+function readEntities(path: string): Entity[] {
+  return yaml.parseAllDocuments(readFileSync(path, 'utf8')).map(doc => doc.toJS() as Entity);
+}
+
+/** Resolves `$yaml` and `$text` placeholders relative to the file, as the catalog does. */
+function resolvePlaceholders(value: unknown, base: string): unknown {
+  if (Array.isArray(value)) return value.map(item => resolvePlaceholders(item, base));
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Json;
+  if (typeof record.$yaml === 'string') {
+    return yaml.parse(readFileSync(join(base, record.$yaml), 'utf8'));
+  }
+  if (typeof record.$text === 'string') {
+    return readFileSync(join(base, record.$text), 'utf8');
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, resolvePlaceholders(v, base)]));
+}
+
+function locationTargets(): string[] {
+  const [location] = readEntities(join(CATALOG, 'location.yaml'));
+  return ((location?.spec?.targets ?? []) as string[]).map(target => join(CATALOG, target));
+}
+
+function template(classId: string): Json {
+  const path = join(CATALOG, 'templates', `${classId}.yaml`);
+  return resolvePlaceholders(readEntities(path)[0], dirname(path)) as Json;
+}
+
+function classParameters(classId: string): Json {
+  const declared = yaml.parse(readFileSync(join(REPO, 'templates', classId, 'parameters.yaml'), 'utf8'));
+  return (declared.parameters ?? {}) as Json;
+}
+
+function createStepInput(entity: Json): Json {
+  const steps = (entity.spec as { steps: Array<{ action: string; input: Json }> }).steps;
+  const step = steps.find(s => s.action === 'landingzone:create');
+  if (!step) throw new Error('no landingzone:create step');
+  return step.input;
+}
+
+describe('catalog-info', () => {
+  it('registers every entity file through the Location, and each entity is valid for its kind', async () => {
+    const files = [join(CATALOG, 'location.yaml'), ...locationTargets()];
+    const kinds: string[] = [];
+    for (const file of files) {
+      for (const entity of readEntities(file)) {
+        const resolved = resolvePlaceholders(entity, dirname(file)) as Entity;
+        entitySchemaValidator()(resolved);
+        await expect(validators[resolved.kind]?.check(resolved)).resolves.toBe(true);
+        kinds.push(resolved.kind);
+      }
+    }
+    expect(kinds.sort()).toEqual(['API', 'Component', 'Location', ...CLASSES.map(() => 'Template')]);
+  });
+
+  it('describes the API with the service\'s OpenAPI document', () => {
+    const file = join(CATALOG, 'landing-zone.yaml');
+    const api = readEntities(file).find(entity => entity.kind === 'API');
+    const resolved = resolvePlaceholders(api, dirname(file)) as { spec: { definition: string } };
+    const document = JSON.parse(resolved.spec.definition) as { openapi: string; paths: Json };
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/landing-zones', '/v1/landing-zones:preview', '/v1/classes']),
+    );
+  });
+
+  it.each(CLASSES)('offers the %s class with exactly the parameters the service declares', classId => {
+    const entity = template(classId);
+    const pages = (entity.spec as { parameters: Array<{ properties?: Json }> }).parameters;
+    const declared = classParameters(classId);
+    const classPage = pages.find(page => Object.keys(page.properties ?? {}).some(key => key in declared));
+    const shown = Object.fromEntries(
+      Object.entries(classPage?.properties ?? {}).map(([key, schema]) => [
+        key,
+        Object.fromEntries(Object.entries(schema as Json).filter(([field]) => !field.startsWith('ui:'))),
+      ]),
+    );
+    expect(shown).toEqual(declared);
+
+    const input = createStepInput(entity);
+    expect(input.class).toBe(classId);
+    expect(input.parameters).toEqual(
+      Object.fromEntries(Object.keys(declared).map(key => [key, `\${{ parameters.${key} }}`])),
+    );
+  });
+
+  it.each(CLASSES)('passes the %s template inputs the action knows, and registers what it outputs', classId => {
+    const action = createLandingZoneAction({
+      client: new LandingZoneClient({ baseUrl: 'http://127.0.0.1:1', token: 'unused' }),
+    });
+    const schema = action.schema?.input as { properties: Json; required: string[] };
+    const input = createStepInput(template(classId));
+    expect(Object.keys(input).filter(key => !(key in schema.properties))).toEqual([]);
+    expect(schema.required.filter(key => !(key in input))).toEqual([]);
+
+    const steps = (template(classId).spec as { steps: Array<{ action: string; input: Json }> }).steps;
+    expect(steps.map(step => step.action)).toEqual(['landingzone:create', 'catalog:register']);
+    expect(steps[1]?.input).toEqual({
+      repoContentsUrl: "${{ steps['landing-zone'].output.repoContentsUrl }}",
+      catalogInfoPath: '/catalog-info.yaml',
+    });
+  });
+});

@@ -1,0 +1,204 @@
+"""The REST client (atlassian-python-api) and the `git` CLI, both set up from BitbucketConfig.
+
+Git gets the credentials as an `http.<url>.extraHeader` through GIT_CONFIG_* environment
+variables, scoped to the repository URL: never in the URL, the argument list or a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from atlassian import Bitbucket
+
+from landingzone.integrations.base import InitialCommit, TransientError
+from landingzone.integrations.bitbucket.config import BitbucketConfig
+from landingzone.integrations.bitbucket.errors import SYSTEM, from_git_error
+
+
+class BitbucketApi(Protocol):
+    """The part of `atlassian.Bitbucket` the adapter uses, with types."""
+
+    def get_repo(self, project_key: str, repository_slug: str) -> Any: ...
+
+    def create_repo(self, project_key: str, repository_slug: str, forkable: bool = ...) -> Any: ...
+
+    def update_repo(self, project_key: str, repository_slug: str, **params: Any) -> Any: ...
+
+    def delete_repo(self, project_key: str, repository_slug: str) -> Any: ...
+
+    def set_default_branch(
+        self, project_key: str, repository_slug: str, ref_branch_name: str
+    ) -> Any: ...
+
+    def get_branches_permissions(
+        self,
+        project_key: str,
+        permission_id: int | None,
+        repository_slug: str | None = ...,
+        start: int = ...,
+        limit: int = ...,
+    ) -> Any: ...
+
+    def set_branches_permissions(
+        self, project_key: str, multiple_permissions: Any = ..., repository_slug: str | None = ...
+    ) -> Any: ...
+
+    def repo_grant_group_permissions(
+        self, project_key: str, repo_key: str, groupname: str, permission: str
+    ) -> Any: ...
+
+    def get_webhooks(self, project_key: str, repository_slug: str) -> Iterator[Any]: ...
+
+    def create_webhook(
+        self,
+        project_key: str,
+        repository_slug: str,
+        name: str,
+        events: list[str],
+        webhook_url: str,
+        active: bool,
+        secret: str | None = ...,
+    ) -> Any: ...
+
+    def update_webhook(
+        self, project_key: str, repository_slug: str, webhook_id: int, **params: Any
+    ) -> Any: ...
+
+
+def build_client(config: BitbucketConfig) -> BitbucketApi:
+    client = Bitbucket(  # type: ignore[no-untyped-call]
+        config.base_url,
+        username=config.username,
+        password=config.password.get_secret_value(),
+        timeout=max(1, math.ceil(config.timeout)),  # the library truncates to whole seconds
+        cloud=False,
+    )
+    return cast(BitbucketApi, client)
+
+
+def branch_name(branch: str) -> str:
+    return branch.removeprefix("refs/heads/")
+
+
+class GitCli:
+    """The few git operations the adapter needs, each bounded by `config.git_timeout`."""
+
+    def __init__(self, config: BitbucketConfig) -> None:
+        self._config = config
+
+    def _environment(self, remote_url: str | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(
+            GIT_TERMINAL_PROMPT="0",
+            GIT_ASKPASS="",
+            GIT_CONFIG_NOSYSTEM="1",
+            GIT_CONFIG_GLOBAL=os.devnull,
+        )
+        if remote_url is not None:
+            pair = f"{self._config.username}:{self._config.password.get_secret_value()}"
+            token = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            env.update(
+                GIT_CONFIG_COUNT="1",
+                GIT_CONFIG_KEY_0=f"http.{remote_url}.extraHeader",
+                GIT_CONFIG_VALUE_0=f"Authorization: Basic {token}",
+            )
+        return env
+
+    def _run(
+        self,
+        args: list[str],
+        action: str,
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> str:
+        try:
+            result = subprocess.run(
+                ["git", *args],
+                cwd=cwd,
+                env=env if env is not None else self._environment(),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=self._config.git_timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise TransientError(SYSTEM, f"{action}: git timed out") from exc
+        if result.returncode != 0:
+            raise from_git_error(result.stderr, action, self._config.secrets())
+        return result.stdout
+
+    def remote_head(self, remote_url: str, branch: str) -> str | None:
+        """The commit id of `branch` on the remote, or None if the branch does not exist."""
+        ref = f"refs/heads/{branch_name(branch)}"
+        out = self._run(
+            ["ls-remote", "--refs", remote_url, ref],
+            f"read {ref} from the remote",
+            env=self._environment(remote_url),
+        )
+        for line in out.splitlines():
+            commit, _, name = line.partition("\t")
+            if name == ref:
+                return commit
+        return None
+
+    def commit_directory(self, commit: InitialCommit, workdir: Path) -> str:
+        """A one-commit repository in `workdir` holding `commit.source_dir`; its commit id.
+
+        Author, committer and dates come from `commit`, so the same input gives the same id.
+        """
+        shutil.copytree(
+            commit.source_dir, workdir, symlinks=True, ignore=shutil.ignore_patterns(".git")
+        )
+        branch = branch_name(commit.branch)
+        self._run(
+            ["init", "--quiet", "--template=", f"--initial-branch={branch}"],
+            "git init",
+            cwd=workdir,
+        )
+        self._run(["add", "--all", "."], "git add", cwd=workdir)
+        when = f"@{commit.timestamp} +0000"
+        env = self._environment()
+        env.update(
+            GIT_AUTHOR_NAME=commit.author_name,
+            GIT_AUTHOR_EMAIL=commit.author_email,
+            GIT_AUTHOR_DATE=when,
+            GIT_COMMITTER_NAME=commit.author_name,
+            GIT_COMMITTER_EMAIL=commit.author_email,
+            GIT_COMMITTER_DATE=when,
+        )
+        self._run(
+            [
+                "-c",
+                "commit.gpgSign=false",
+                "-c",
+                "core.autocrlf=false",
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "--no-verify",
+                "--cleanup=verbatim",
+                "--message",
+                commit.message,
+            ],
+            "git commit",
+            cwd=workdir,
+            env=env,
+        )
+        return self._run(["rev-parse", "HEAD"], "git rev-parse", cwd=workdir).strip()
+
+    def push(self, workdir: Path, remote_url: str, branch: str) -> None:
+        ref = f"refs/heads/{branch_name(branch)}"
+        self._run(
+            ["push", "--quiet", "--no-verify", remote_url, f"HEAD:{ref}"],
+            f"push {ref}",
+            cwd=workdir,
+            env=self._environment(remote_url),
+        )

@@ -1,0 +1,256 @@
+"""RepositoryHost on Bitbucket Server / Data Center.
+
+Every method can be called again after a crash or a timeout: it looks before it creates,
+and treats "already there" answers (409, existing branch) as success when what exists is
+what was asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from requests import HTTPError
+
+from landingzone.integrations.base import (
+    BranchRestriction,
+    InitialCommit,
+    IntegrationError,
+    PermanentError,
+    Repository,
+)
+from landingzone.integrations.bitbucket.client import (
+    BitbucketApi,
+    GitCli,
+    branch_name,
+    build_client,
+)
+from landingzone.integrations.bitbucket.config import BitbucketConfig
+from landingzone.integrations.bitbucket.errors import SYSTEM, status_of, translated
+
+_PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+_REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,127}$")
+
+
+def repository_slug(name: str) -> str:
+    """The slug Bitbucket derives from a repository name."""
+    return re.sub(r"\s+", "-", name.strip().lower())
+
+
+def _checked(project: str, name_or_slug: str) -> None:
+    """Refuse values that would not stay one path segment of a REST URL."""
+    if not _PROJECT_KEY.match(project):
+        raise PermanentError(SYSTEM, f"not a Bitbucket project key: {project!r}")
+    if not _REPOSITORY_NAME.match(name_or_slug.strip()):
+        raise PermanentError(SYSTEM, f"not a Bitbucket repository name: {name_or_slug!r}")
+
+
+def _without_user_info(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _to_repository(data: dict[str, Any]) -> Repository:
+    links = data.get("links", {})
+    clone = next((c["href"] for c in links.get("clone", []) if c.get("name") == "http"), None)
+    browse = next((s["href"] for s in links.get("self", [])), None)
+    if clone is None or browse is None:
+        raise PermanentError(SYSTEM, f"repository {data.get('slug')} has no http clone link")
+    return Repository(
+        project=str(data["project"]["key"]),
+        slug=str(data["slug"]),
+        browse_url=browse,
+        clone_url=_without_user_info(clone),
+    )
+
+
+def _matcher(branch: str) -> tuple[str, str]:
+    if any(c in branch for c in "*?"):
+        return "PATTERN", branch
+    return "BRANCH", f"refs/heads/{branch_name(branch)}"
+
+
+class BitbucketRepositoryHost:
+    def __init__(self, config: BitbucketConfig, client: BitbucketApi | None = None) -> None:
+        self._config = config
+        self._client = client or build_client(config)
+        self._git = GitCli(config)
+        self._secrets = config.secrets()
+
+    def _translated(self, action: str) -> AbstractContextManager[None]:
+        return translated(action, self._secrets)
+
+    def find_repository(self, project: str, slug: str) -> Repository | None:
+        _checked(project, slug)
+        with self._translated(f"look up repository {project}/{slug}"):
+            try:
+                data = self._client.get_repo(project, slug)
+            except HTTPError as exc:
+                if status_of(exc) == 404:
+                    return None
+                raise
+        return _to_repository(data)
+
+    def ensure_repository(self, project: str, name: str, description: str) -> Repository:
+        _checked(project, name)
+        slug = repository_slug(name)
+        with self._translated(f"create repository {project}/{slug}"):
+            try:
+                data = self._client.get_repo(project, slug)
+            except HTTPError as exc:
+                if status_of(exc) != 404:
+                    raise
+                data = self._create_repository(project, name, slug)
+            if description and data.get("description", "") != description:
+                data = self._client.update_repo(project, slug, description=description)
+        return _to_repository(data)
+
+    def _create_repository(self, project: str, name: str, slug: str) -> dict[str, Any]:
+        try:
+            created: dict[str, Any] = self._client.create_repo(project, name, forkable=False)
+            return created
+        except HTTPError as exc:
+            if status_of(exc) != 409:
+                raise
+        # An earlier attempt (or a concurrent one) created it: return what is there.
+        try:
+            existing: dict[str, Any] = self._client.get_repo(project, slug)
+        except HTTPError as exc:
+            if status_of(exc) == 404:
+                raise PermanentError(
+                    SYSTEM, f"the name {name!r} clashes with another repository in {project}"
+                ) from exc
+            raise
+        return existing
+
+    def push_initial_commit(self, repository: Repository, commit: InitialCommit) -> str:
+        existing = self._git.remote_head(repository.clone_url, commit.branch)
+        if existing is not None:
+            return existing
+        with tempfile.TemporaryDirectory(prefix="lz-push-") as tmp:
+            workdir = Path(tmp) / "work"
+            commit_id = self._git.commit_directory(commit, workdir)
+            try:
+                self._git.push(workdir, repository.clone_url, commit.branch)
+            except IntegrationError:
+                # A push that raced ours, or one that landed although we saw an error.
+                existing = self._git.remote_head(repository.clone_url, commit.branch)
+                if existing is not None:
+                    return existing
+                raise
+        return commit_id
+
+    def set_default_branch(self, repository: Repository, branch: str) -> None:
+        ref = f"refs/heads/{branch_name(branch)}"
+        with self._translated(f"set default branch of {repository.project}/{repository.slug}"):
+            self._client.set_default_branch(repository.project, repository.slug, ref)
+
+    def _restrictions(self, repository: Repository) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        start: int | None = 0
+        while start is not None:
+            page = self._client.get_branches_permissions(
+                repository.project, None, repository_slug=repository.slug, start=start, limit=100
+            )
+            found.extend(page.get("values", []))
+            start = None if page.get("isLastPage", True) else page.get("nextPageStart")
+        return found
+
+    def ensure_branch_restrictions(
+        self, repository: Repository, restrictions: Sequence[BranchRestriction]
+    ) -> None:
+        action = f"set branch restrictions on {repository.project}/{repository.slug}"
+        with self._translated(action):
+            present = {
+                (r["type"], r["matcher"]["type"]["id"], r["matcher"]["id"])
+                for r in self._restrictions(repository)
+            }
+            missing: list[dict[str, Any]] = []
+            for restriction in restrictions:
+                matcher_type, matcher_id = _matcher(restriction.branch)
+                key = (restriction.kind, matcher_type, matcher_id)
+                if key in present:
+                    continue
+                present.add(key)
+                missing.append(
+                    {
+                        "type": restriction.kind,
+                        "matcher": {
+                            "id": matcher_id,
+                            "displayId": matcher_id,
+                            "type": {"id": matcher_type, "name": matcher_type.capitalize()},
+                            "active": True,
+                        },
+                        "users": list(restriction.except_users),
+                        "groups": [],
+                        "accessKeys": [],
+                    }
+                )
+            if missing:
+                self._client.set_branches_permissions(
+                    repository.project,
+                    multiple_permissions=missing,
+                    repository_slug=repository.slug,
+                )
+
+    def grant_group(self, repository: Repository, group: str, permission: str) -> None:
+        action = f"grant {permission} on {repository.project}/{repository.slug} to {group}"
+        with self._translated(action):
+            self._client.repo_grant_group_permissions(
+                repository.project, repository.slug, group, permission
+            )
+
+    def ensure_webhook(
+        self, repository: Repository, name: str, url: str, events: Sequence[str]
+    ) -> None:
+        project, slug = repository.project, repository.slug
+        secret = self._config.webhook_secret
+        with self._translated(f"set webhook {name!r} on {project}/{slug}"):
+            hooks = list(self._client.get_webhooks(project, slug))
+            current = next((h for h in hooks if h.get("name") == name), None)
+            if current is None:
+                self._client.create_webhook(
+                    project,
+                    slug,
+                    name,
+                    list(events),
+                    url,
+                    True,
+                    secret.get_secret_value() if secret else None,
+                )
+                return
+            if (current.get("url"), sorted(current.get("events", [])), current.get("active")) == (
+                url,
+                sorted(events),
+                True,
+            ):
+                return
+            changes: dict[str, Any] = {
+                "name": name,
+                "url": url,
+                "events": list(events),
+                "active": True,
+            }
+            if secret:
+                changes["configuration"] = {"secret": secret.get_secret_value()}
+            self._client.update_webhook(project, slug, current["id"], **changes)
+
+    def file_url(self, repository: Repository, path: str, branch: str) -> str:
+        ref = f"refs/heads/{branch_name(branch)}"
+        return f"{repository.browse_url}/{quote(path.lstrip('/'))}?at={quote(ref, safe='/')}"
+
+    def delete_repository(self, project: str, slug: str) -> None:
+        _checked(project, slug)
+        with self._translated(f"delete repository {project}/{slug}"):
+            try:
+                self._client.delete_repo(project, slug)
+            except HTTPError as exc:
+                if status_of(exc) != 404:
+                    raise

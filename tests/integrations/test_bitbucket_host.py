@@ -1,0 +1,277 @@
+"""BitbucketRepositoryHost against the Bitbucket Server simulator: idempotency and errors."""
+
+from __future__ import annotations
+
+import base64
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from atlassian import Bitbucket
+from pydantic import SecretStr
+
+from landingzone.integrations.base import (
+    BranchRestriction,
+    InitialCommit,
+    PermanentError,
+    Repository,
+    TransientError,
+)
+from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
+from landingzone.sandbox.bitbucket import create_app
+from landingzone.sandbox.faults import FaultInjector, FaultRule
+from landingzone.sandbox.serving import BackgroundServer, free_port, serving
+from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
+
+
+@pytest.fixture(scope="module")
+def faulty_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[BackgroundServer, FaultInjector]]:
+    port = free_port()
+    faults = FaultInjector(create_app(simulator_settings(tmp_path_factory.mktemp("bb"), port)))
+    with serving(faults, port=port) as running:
+        yield running, faults
+
+
+@pytest.fixture(scope="module")
+def server(faulty_server: tuple[BackgroundServer, FaultInjector]) -> BackgroundServer:
+    return faulty_server[0]
+
+
+@pytest.fixture(scope="module")
+def faults(faulty_server: tuple[BackgroundServer, FaultInjector]) -> FaultInjector:
+    return faulty_server[1]
+
+
+@pytest.fixture(autouse=True)
+def no_faults(faults: FaultInjector) -> Iterator[None]:
+    yield
+    faults.rules.clear()
+
+
+def config(url: str, password: str = PASSWORD, timeout: float = 10) -> BitbucketConfig:
+    return BitbucketConfig(
+        url=url,
+        username=USER,
+        password=SecretStr(password),
+        timeout=timeout,
+        webhook_secret=SecretStr("hook-secret"),
+    )
+
+
+@pytest.fixture
+def host(server: BackgroundServer) -> BitbucketRepositoryHost:
+    return BitbucketRepositoryHost(config(server.url))
+
+
+@pytest.fixture
+def bb(server: BackgroundServer) -> Bitbucket:
+    return Bitbucket(server.url, username=USER, password=PASSWORD)
+
+
+def initial_commit(tmp_path: Path) -> InitialCommit:
+    source = tmp_path / "rendered"
+    (source / "src").mkdir(parents=True)
+    (source / "catalog-info.yaml").write_text("kind: Component\n")
+    (source / "src" / "main.py").write_text("print('ok')\n")
+    return InitialCommit(
+        source_dir=source,
+        branch="main",
+        message="Initial commit from Landing Zone",
+        author_name="Landing Zone",
+        author_email="landing-zone@example.internal",
+        timestamp=1_700_000_000,
+    )
+
+
+def test_ensure_repository_twice_creates_one_repository(
+    host: BitbucketRepositoryHost, bb: Bitbucket, server: BackgroundServer
+) -> None:
+    name = unique("Payments Api")
+    first = host.ensure_repository(PROJECT, name, "Payments API")
+    second = host.ensure_repository(PROJECT, name, "Payments API")
+
+    assert first == second
+    assert first.slug == name.lower().replace(" ", "-")
+    assert first.clone_url == f"{server.url}/scm/pay/{first.slug}.git"
+    assert first.browse_url == f"{server.url}/projects/{PROJECT}/repos/{first.slug}/browse"
+    assert [r["slug"] for r in bb.repo_list(PROJECT)].count(first.slug) == 1
+    assert bb.get_repo(PROJECT, first.slug)["description"] == "Payments API"
+    assert host.find_repository(PROJECT, first.slug) == first
+    assert host.find_repository(PROJECT, "no-such-repo") is None
+
+
+def test_creation_that_succeeded_behind_an_error_is_found_on_retry(
+    host: BitbucketRepositoryHost, faults: FaultInjector
+) -> None:
+    name = unique("Ghost Write")
+    faults.rules.append(FaultRule(path=r"/repos$", method="POST", status=504, after_effect=True))
+    with pytest.raises(TransientError):
+        host.ensure_repository(PROJECT, name, "")
+
+    assert host.ensure_repository(PROJECT, name, "").slug == name.lower().replace(" ", "-")
+
+
+def test_conflict_on_create_returns_the_existing_repository(
+    host: BitbucketRepositoryHost, faults: FaultInjector
+) -> None:
+    existing = host.ensure_repository(PROJECT, unique("Raced"), "")
+    # The look-up misses (as if another worker created it a moment later), so create gets 409.
+    faults.rules.append(FaultRule(path=rf"/repos/{existing.slug}$", method="GET", status=404))
+
+    assert host.ensure_repository(PROJECT, existing.slug, "") == existing
+    assert faults.rules[0].hits == 1
+
+
+def test_initial_push_is_reproducible_and_not_repeated(
+    host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
+) -> None:
+    commit = initial_commit(tmp_path)
+    one = host.ensure_repository(PROJECT, unique("Pushed Once"), "")
+    twin = host.ensure_repository(PROJECT, unique("Pushed Twin"), "")
+
+    first = host.push_initial_commit(one, commit)
+    again = host.push_initial_commit(one, commit)
+    elsewhere = host.push_initial_commit(twin, commit)
+
+    assert first == again == elsewhere
+    assert bb.get_default_branch(PROJECT, one.slug)["latestCommit"] == first
+    assert bb.get_content_of_file(PROJECT, one.slug, "src/main.py") == b"print('ok')\n"
+
+
+def test_push_to_an_existing_branch_keeps_the_remote_head(
+    host: BitbucketRepositoryHost, tmp_path: Path
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Already Pushed"), "")
+    original = host.push_initial_commit(repository, initial_commit(tmp_path / "a"))
+    changed = initial_commit(tmp_path / "b")
+    (changed.source_dir / "extra.txt").write_text("different content\n")
+
+    assert host.push_initial_commit(repository, changed) == original
+
+
+def test_branch_restrictions_are_created_only_when_missing(
+    host: BitbucketRepositoryHost, bb: Bitbucket
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Guarded"), "")
+    wanted = [
+        BranchRestriction("no-deletes"),
+        BranchRestriction("fast-forward-only"),
+        BranchRestriction("pull-request-only", except_users=(USER,)),
+    ]
+    host.ensure_branch_restrictions(repository, wanted[:1])
+    host.ensure_branch_restrictions(repository, wanted)
+    host.ensure_branch_restrictions(repository, wanted)
+
+    listed = bb.get_branches_permissions(PROJECT, None, repository_slug=repository.slug)["values"]
+    assert sorted(r["type"] for r in listed) == [
+        "fast-forward-only",
+        "no-deletes",
+        "pull-request-only",
+    ]
+    assert {r["matcher"]["id"] for r in listed} == {"refs/heads/main"}
+
+
+def test_default_branch_group_grant_and_webhook_are_idempotent(
+    host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Configured"), "")
+    host.push_initial_commit(repository, initial_commit(tmp_path))
+    for _ in range(2):
+        host.set_default_branch(repository, "main")
+        host.grant_group(repository, "payments-devs", "REPO_WRITE")
+        host.ensure_webhook(repository, "jenkins", "http://127.0.0.1:9/a", ["repo:refs_changed"])
+
+    assert bb.get_default_branch(PROJECT, repository.slug)["id"] == "refs/heads/main"
+    assert list(bb.repo_groups(PROJECT, repository.slug)) == [
+        {"group": {"name": "payments-devs"}, "permission": "REPO_WRITE"}
+    ]
+    host.ensure_webhook(repository, "jenkins", "http://127.0.0.1:9/b", ["repo:refs_changed"])
+    hooks = list(bb.get_webhooks(PROJECT, repository.slug))
+    assert [(h["name"], h["url"]) for h in hooks] == [("jenkins", "http://127.0.0.1:9/b")]
+
+
+def test_file_url_is_a_browse_link_backstage_can_turn_into_raw(
+    host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Catalogued"), "")
+    host.push_initial_commit(repository, initial_commit(tmp_path))
+
+    url = host.file_url(repository, "catalog-info.yaml", "main")
+    assert url == f"{repository.browse_url}/catalog-info.yaml?at=refs/heads/main"
+    raw = bb.get(url.replace("/browse/", "/raw/"), absolute=True, not_json_response=True)
+    assert raw == b"kind: Component\n"
+
+
+def test_delete_repository_tolerates_what_is_already_gone(
+    host: BitbucketRepositoryHost, bb: Bitbucket
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Doomed"), "")
+    host.delete_repository(PROJECT, repository.slug)
+    host.delete_repository(PROJECT, repository.slug)
+    host.delete_repository("NOSUCH", repository.slug)
+
+    assert bb.repo_exists(PROJECT, repository.slug) is False
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_server_errors_and_throttling_are_transient(
+    host: BitbucketRepositoryHost, faults: FaultInjector, status: int
+) -> None:
+    faults.rules.append(FaultRule(path=r"/repos/", status=status))
+    with pytest.raises(TransientError) as error:
+        host.find_repository(PROJECT, "anything")
+    assert error.value.system == "bitbucket" and str(status) in error.value.message
+
+
+def test_refusals_are_permanent(host: BitbucketRepositoryHost) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Refusing"), "")
+    with pytest.raises(PermanentError):
+        host.grant_group(repository, "no-such-group", "REPO_WRITE")
+    with pytest.raises(PermanentError):
+        host.ensure_repository("NOSUCH", "Orphan", "")
+    for hostile in ("../../admin", "x?permission=REPO_ADMIN", "a/b"):
+        with pytest.raises(PermanentError):
+            host.ensure_repository(PROJECT, hostile, "")
+
+
+def test_unreachable_or_silent_servers_are_transient(tmp_path: Path) -> None:
+    closed = BitbucketRepositoryHost(config(f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(TransientError):
+        closed.find_repository(PROJECT, "x")
+
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        silent = BitbucketRepositoryHost(
+            config(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=1)
+        )
+        with pytest.raises(TransientError):
+            silent.find_repository(PROJECT, "x")
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    repository = Repository(PROJECT, "x", f"{nowhere}/browse", f"{nowhere}/scm/pay/x.git")
+    with pytest.raises(TransientError):
+        closed.push_initial_commit(repository, initial_commit(tmp_path))
+
+
+def test_credentials_never_appear_in_errors(server: BackgroundServer, tmp_path: Path) -> None:
+    wrong = "wrong-pw-5150"
+    host = BitbucketRepositoryHost(config(server.url, password=wrong))
+    with pytest.raises(PermanentError) as rest_error:
+        host.find_repository(PROJECT, "x")
+
+    good = BitbucketRepositoryHost(config(server.url)).ensure_repository(
+        PROJECT, unique("Locked"), ""
+    )
+    with pytest.raises(PermanentError) as git_error:
+        host.push_initial_commit(good, initial_commit(tmp_path))
+
+    encoded = base64.b64encode(f"{USER}:{wrong}".encode()).decode()
+    for error in (rest_error.value, git_error.value):
+        assert "401" in str(error) or "Authentication" in str(error)
+        assert wrong not in str(error) and encoded not in str(error)
+    assert httpx.get(f"{server.url}/rest/api/1.0/projects/{PROJECT}").status_code == 401

@@ -1,0 +1,162 @@
+"""ServiceNowApprovalDesk against the ServiceNow sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pysnow
+import pytest
+from pydantic import SecretStr
+
+from landingzone.integrations.base import ApprovalRequest, PermanentError
+from landingzone.integrations.servicenow import ServiceNowApprovalDesk, ServiceNowConfig
+from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
+from landingzone.sandbox.serving import free_port, serving
+
+USER, PASSWORD = "landingzone", "desk-pw-123"
+
+
+@dataclass
+class Setup:
+    desk: ServiceNowApprovalDesk
+    snow: pysnow.Client
+    url: str
+
+    def rows(self, table: str, query: str) -> list[dict[str, Any]]:
+        return self.snow.resource(api_path=f"/table/{table}").get(query=query).all()  # type: ignore[no-any-return]
+
+    def decide(self, sys_id: str, state: str) -> None:
+        approvals = self.snow.resource(api_path="/table/sysapproval_approver")
+        approvals.update(query={"sysapproval": sys_id}, payload={"state": state})
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[Setup]:
+    port = free_port()
+    settings = ServiceNowSimSettings(
+        data_dir=tmp_path, base_url=f"http://127.0.0.1:{port}", users={USER: PASSWORD}
+    )
+    with serving(create_app(settings), port=port) as server:
+        config = ServiceNowConfig(
+            host=f"127.0.0.1:{port}", use_ssl=False, username=USER, password=SecretStr(PASSWORD)
+        )
+        snow = pysnow.Client(host=f"127.0.0.1:{port}", user=USER, password=PASSWORD, use_ssl=False)
+        yield Setup(ServiceNowApprovalDesk(config), snow, server.url)
+
+
+def _request(correlation_id: str = "lz-0001", needs_approval: bool = True) -> ApprovalRequest:
+    return ApprovalRequest(
+        correlation_id=correlation_id,
+        short_description="Landing zone payments-api (backend, retail)",
+        description="Repository RETAIL/payments-api with build and promote pipelines.",
+        requested_for_email="integration.user@example.com",
+        needs_approval=needs_approval,
+    )
+
+
+def test_ensure_request_creates_one_record_however_often_it_is_replayed(setup: Setup) -> None:
+    first = setup.desk.ensure_request(_request())
+    again = setup.desk.ensure_request(_request())
+
+    assert again == first
+    assert first.number.startswith("RITM") and first.decision == "pending" and not first.closed
+    [item] = setup.rows("sc_req_item", "correlation_id=lz-0001")
+    assert item["sys_id"] == first.sys_id
+    assert item["short_description"] == "Landing zone payments-api (backend, retail)"
+    assert item["approval"] == "requested" and item["state"] == "1"
+    assert len(setup.rows("sysapproval_approver", f"sysapproval={first.sys_id}")) == 1
+
+
+def test_auto_approved_request_still_leaves_an_audit_record(setup: Setup) -> None:
+    record = setup.desk.ensure_request(_request("lz-auto", needs_approval=False))
+
+    assert record.decision == "approved"
+    [item] = setup.rows("sc_req_item", "correlation_id=lz-auto")
+    assert item["approval"] == "approved"
+    assert setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}") == []
+
+
+def test_requester_is_linked_when_servicenow_knows_the_email(setup: Setup) -> None:
+    users = setup.snow.resource(api_path="/table/sys_user")
+    user = users.create(payload={"user_name": "dev", "email": "integration.user@example.com"}).one()
+
+    record = setup.desk.ensure_request(_request())
+
+    [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+    assert item["requested_for"]["value"] == user["sys_id"]
+
+
+@pytest.mark.parametrize("state", ["approved", "rejected"])
+def test_get_request_reports_the_approvers_decision(setup: Setup, state: str) -> None:
+    record = setup.desk.ensure_request(_request())
+    setup.decide(record.sys_id, state)
+
+    assert setup.desk.get_request(record.sys_id).decision == state
+
+
+def test_work_notes_are_written_once_and_read_back_in_order(setup: Setup) -> None:
+    record = setup.desk.ensure_request(_request())
+
+    setup.desk.add_work_note(
+        record.sys_id, "Repository: http://bb/projects/RETAIL/repos/payments-api"
+    )
+    setup.desk.add_work_note(
+        record.sys_id, "Repository: http://bb/projects/RETAIL/repos/payments-api"
+    )
+    setup.desk.add_work_note(record.sys_id, "Build: http://jenkins/job/retail/job/payments-api/")
+
+    journal = setup.rows("sys_journal_field", f"element_id={record.sys_id}^element=work_notes")
+    assert len(journal) == 2
+    assert setup.desk.get_request(record.sys_id).notes == (
+        "Repository: http://bb/projects/RETAIL/repos/payments-api",
+        "Build: http://jenkins/job/retail/job/payments-api/",
+    )
+
+
+@pytest.mark.parametrize(("succeeded", "state"), [(True, "3"), (False, "4")])
+def test_close_request_closes_the_item(setup: Setup, succeeded: bool, state: str) -> None:
+    record = setup.desk.ensure_request(_request(needs_approval=False))
+
+    setup.desk.close_request(record.sys_id, succeeded=succeeded, note="Landing zone finished.")
+
+    [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+    assert (item["state"], item["active"], item["close_notes"]) == (
+        state,
+        "false",
+        "Landing zone finished.",
+    )
+    closed = setup.desk.get_request(record.sys_id)
+    assert closed.closed and closed.decision == "approved"
+
+
+def test_cancel_request_withdraws_a_pending_approval(setup: Setup) -> None:
+    record = setup.desk.ensure_request(_request())
+
+    setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
+    setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
+
+    cancelled = setup.desk.get_request(record.sys_id)
+    assert cancelled.decision == "cancelled" and cancelled.closed
+    [approval] = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")
+    assert approval["state"] == "not_required"
+
+
+def test_record_url_opens_the_record_page(setup: Setup) -> None:
+    record = setup.desk.ensure_request(_request())
+
+    assert record.url == f"{setup.url}/nav_to.do?uri=sc_req_item.do?sys_id={record.sys_id}"
+    page = httpx.get(record.url)
+    assert page.status_code == 200 and record.number in page.text
+
+
+def test_unknown_records_and_unsafe_ids_are_permanent_errors(setup: Setup) -> None:
+    with pytest.raises(PermanentError):
+        setup.desk.get_request("0" * 32)
+    with pytest.raises(PermanentError):
+        setup.desk.get_request("../sys_user")
+    with pytest.raises(PermanentError):
+        setup.desk.ensure_request(_request("lz^ORsys_idISNOTEMPTY"))

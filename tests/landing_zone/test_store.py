@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from landingzone.landing_zone.models import Status
+from landingzone.landing_zone.store import DuplicateKey, Store, engine_for
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'lz.sqlite'}"))
+    store.create_schema()
+    return store
+
+
+def _request(name: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "class": "java",
+        "tenant": "labs",
+        "owner": "group:default/payments",
+        "description": "d",
+        "requester": {"name": "J", "email": "j@example.com"},
+    }
+
+
+def test_an_idempotency_key_names_one_landing_zone(store: Store) -> None:
+    store.insert("lz_1", _request("a"), "hash-a", "key-1")
+    with pytest.raises(DuplicateKey) as same:
+        store.insert("lz_2", _request("a"), "hash-a", "key-1")
+    assert same.value.existing.id == "lz_1" and same.value.same_request
+    with pytest.raises(DuplicateKey) as other:
+        store.insert("lz_3", _request("b"), "hash-b", "key-1")
+    assert not other.value.same_request
+
+
+def test_replayed_events_are_recorded_once_and_in_order(store: Store) -> None:
+    store.insert("lz_1", _request("a"), "h", None)
+    for key in ("0:plan:started", "0:plan:finished", "0:plan:started", "0:repository:started"):
+        store.append_event("lz_1", key, step=key.split(":")[1], kind="k", message=key)
+    events = store.events_after("lz_1", 0)
+    assert [e.message for e in events] == [
+        "0:plan:started",
+        "0:plan:finished",
+        "0:repository:started",
+    ]
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert [e.seq for e in store.events_after("lz_1", 2)] == [3]
+
+
+def test_pages_follow_the_cursor_without_overlap(store: Store) -> None:
+    for index in range(5):
+        store.insert(f"lz_{index}", _request(f"n{index}"), "h", None)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page, cursor = store.page(
+            owner=None, tenant="labs", status=Status.PROVISIONING, limit=2, cursor=cursor
+        )
+        seen += [record.id for record in page]
+        if cursor is None:
+            break
+    assert sorted(seen) == [f"lz_{i}" for i in range(5)]
+    assert len(seen) == len(set(seen))
+
+
+def test_links_merge_and_drop(store: Store) -> None:
+    store.insert("lz_1", _request("a"), "h", None)
+    store.merge("lz_1", "links", {"repository": "http://r", "clone": "http://c"})
+    store.merge("lz_1", "links", {"clone": None})
+    record = store.get("lz_1")
+    assert record is not None and record.links == {"repository": "http://r"}

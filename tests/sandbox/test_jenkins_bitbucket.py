@@ -1,0 +1,119 @@
+"""The Jenkins sandbox with the Bitbucket sandbox: authenticated git over HTTP, signed pushes.
+
+Driven with atlassian-python-api, python-jenkins and the git CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jenkins
+import pytest
+from atlassian import Bitbucket
+
+from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone.sandbox.serving import free_port, serving
+from tests.sandbox.test_jenkins_builds import finished, left_queue, pipeline_xml
+from tests.support.sandbox import wait_for
+
+BB_USER, BB_PASSWORD = "svc-landingzone", "bb-pass-7f3a"
+JENKINS_USER, JENKINS_TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
+HOOK_SECRET = "push-secret-1"
+
+
+@dataclass(frozen=True)
+class Sandboxes:
+    bitbucket: Bitbucket
+    jenkins: jenkins.Jenkins
+    jenkins_url: str
+
+
+@pytest.fixture
+def sandboxes(tmp_path: Path) -> Iterator[Sandboxes]:
+    bb_port, jenkins_port = free_port(), free_port()
+    bb_settings = BitbucketSimSettings(
+        data_dir=tmp_path / "bitbucket", base_url=f"http://127.0.0.1:{bb_port}",
+        users={BB_USER: BB_PASSWORD}, projects={"PRJ": "Project"},
+    )
+    jenkins_settings = JenkinsSimSettings(
+        data_dir=tmp_path / "jenkins", base_url=f"http://127.0.0.1:{jenkins_port}",
+        users={JENKINS_USER: JENKINS_TOKEN},
+        git_credentials={"bitbucket-http": (BB_USER, BB_PASSWORD),
+                         "stale": (BB_USER, "an-old-password")},
+        webhook_secret=HOOK_SECRET,
+    )
+    with serving(bitbucket_app(bb_settings), port=bb_port) as bb, \
+            serving(create_app(jenkins_settings), port=jenkins_port) as jk:
+        yield Sandboxes(
+            Bitbucket(bb.url, username=BB_USER, password=BB_PASSWORD),
+            jenkins.Jenkins(jk.url, JENKINS_USER, JENKINS_TOKEN, timeout=10),
+            jk.url,
+        )
+
+
+def push_jenkinsfile(clone_url: str, work: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work.parent),
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
+        "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+    }
+    authenticated = clone_url.replace("http://", f"http://{BB_USER}:{BB_PASSWORD}@", 1)
+    work.mkdir()
+    for args in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "Jenkinsfile"],
+        ["commit", "--quiet", "-m", "pipeline"],
+        ["push", "--quiet", authenticated, "main"],
+    ):
+        if args[0] == "add":
+            (work / "Jenkinsfile").write_text("pipeline { agent any }\n")
+        subprocess.run(["git", *args], cwd=work, env=env, check=True, capture_output=True)
+
+
+def test_a_push_to_bitbucket_builds_the_pipeline_with_the_mapped_credentials(
+    sandboxes: Sandboxes, tmp_path: Path
+) -> None:
+    repo = sandboxes.bitbucket.create_repo("PRJ", "payments-api")
+    clone_url = next(link["href"] for link in repo["links"]["clone"] if link["name"] == "http")
+    sandboxes.bitbucket.create_webhook(
+        "PRJ", repo["slug"], "jenkins", ["repo:refs_changed"],
+        f"{sandboxes.jenkins_url}/bitbucket-scmsource-hook/notify", True, HOOK_SECRET,
+    )
+    server = sandboxes.jenkins
+    server.create_job("build", pipeline_xml(clone_url, push_trigger=True))
+
+    push_jenkinsfile(clone_url, tmp_path / "work")
+
+    started = wait_for(
+        lambda: server.get_job_info("build")["lastBuild"], "the push to start a build", 20
+    )
+    build = finished(server, "build", started["number"])
+    assert build["result"] == "SUCCESS"
+    assert "Started by an SCM change" in server.get_build_console_output("build", 1)
+
+
+def test_wrong_git_credentials_fail_the_build_without_showing_them(
+    sandboxes: Sandboxes, tmp_path: Path
+) -> None:
+    repo = sandboxes.bitbucket.create_repo("PRJ", "ledger")
+    clone_url = next(link["href"] for link in repo["links"]["clone"] if link["name"] == "http")
+    push_jenkinsfile(clone_url, tmp_path / "work")
+    server = sandboxes.jenkins
+    server.create_job("build", pipeline_xml(clone_url).replace("bitbucket-http", "stale"))
+    server.create_job("unknown", pipeline_xml(clone_url).replace("bitbucket-http", "nobody"))
+
+    for job in ("build", "unknown"):
+        number = left_queue(server, server.build_job(job))["executable"]["number"]
+        assert finished(server, job, number)["result"] == "FAILURE"
+    stale = server.get_build_console_output("build", 1)
+    assert "Error cloning remote repo" in stale and "an-old-password" not in stale
+    assert "Could not find credentials entry with ID 'nobody'" in (
+        server.get_build_console_output("unknown", 1)
+    )

@@ -1,0 +1,301 @@
+"""Queue, builds, push notifications and restarts of the Jenkins sandbox (python-jenkins)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import httpx
+import jenkins
+import pytest
+import requests
+
+from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone.sandbox.serving import free_port, serving
+from tests.support.sandbox import wait_for
+
+USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
+HOOK_SECRET = "hook-secret-42"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
+}
+
+
+def git(*args: str, cwd: Path | None = None) -> None:
+    subprocess.run(["git", *args], cwd=cwd, env=GIT_ENV, check=True, capture_output=True)
+
+
+def bare_repository(root: Path, files: dict[str, str]) -> str:
+    """A bare repository whose `main` holds `files`; returns its file:// URL."""
+    bare, work = root / "repo.git", root / "work"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    git("init", "--quiet", "--initial-branch=main", str(work))
+    for name, content in files.items():
+        (work / name).write_text(content)
+    git("add", ".", cwd=work)
+    git("commit", "--quiet", "-m", "initial", cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    return bare.as_uri()
+
+
+def pipeline_xml(
+    url: str, script_path: str = "Jenkinsfile", branch: str = "main",
+    parameters: str = "", push_trigger: bool = False,
+) -> str:
+    trigger = (
+        "<org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers>"
+        "<hudson.triggers.SCMTrigger><spec/></hudson.triggers.SCMTrigger>"
+        "</triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>"
+    ) if push_trigger else ""
+    return (
+        "<flow-definition plugin='workflow-job'><description/><properties>"
+        f"{trigger}{parameters}</properties>"
+        "<definition class='org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition'>"
+        "<scm class='hudson.plugins.git.GitSCM'><configVersion>2</configVersion>"
+        "<userRemoteConfigs><hudson.plugins.git.UserRemoteConfig>"
+        f"<url>{escape(url)}</url><credentialsId>bitbucket-http</credentialsId>"
+        "</hudson.plugins.git.UserRemoteConfig></userRemoteConfigs>"
+        f"<branches><hudson.plugins.git.BranchSpec><name>*/{branch}</name>"
+        "</hudson.plugins.git.BranchSpec></branches><extensions/></scm>"
+        f"<scriptPath>{escape(script_path)}</scriptPath><lightweight>true</lightweight>"
+        "</definition><triggers/><disabled>false</disabled></flow-definition>"
+    )
+
+
+PROMOTE_PARAMETERS = (
+    "<hudson.model.ParametersDefinitionProperty><parameterDefinitions>"
+    "<hudson.model.StringParameterDefinition><name>VERSION</name><description>v</description>"
+    "<defaultValue>latest</defaultValue></hudson.model.StringParameterDefinition>"
+    "<hudson.model.ChoiceParameterDefinition><name>TARGET_ENVIRONMENT</name><description/>"
+    "<choices class='java.util.Arrays$ArrayList'><a class='string-array'>"
+    "<string>dev</string><string>test</string><string>prod</string></a></choices>"
+    "</hudson.model.ChoiceParameterDefinition></parameterDefinitions>"
+    "</hudson.model.ParametersDefinitionProperty>"
+)
+
+
+@contextmanager
+def running(data_dir: Path, quiet_period_s: float = 0.0) -> Iterator[str]:
+    port = free_port()
+    settings = JenkinsSimSettings(
+        data_dir=data_dir,
+        base_url=f"http://127.0.0.1:{port}",
+        users={USER: TOKEN},
+        git_credentials={"bitbucket-http": ("jenkins", "git-password")},
+        webhook_secret=HOOK_SECRET,
+        quiet_period_s=quiet_period_s,
+    )
+    with serving(create_app(settings), port=port) as server:
+        yield server.url
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    with running(tmp_path / "jenkins") as address:
+        yield address
+
+
+@pytest.fixture
+def server(url: str) -> jenkins.Jenkins:
+    return jenkins.Jenkins(url, USER, TOKEN, timeout=10)
+
+
+@pytest.fixture
+def repo_url(tmp_path: Path) -> str:
+    return bare_repository(tmp_path, {"Jenkinsfile": "pipeline { agent any }\n"})
+
+
+def left_queue(server: jenkins.Jenkins, queue_id: int) -> dict[str, Any]:
+    def left() -> dict[str, Any] | None:
+        item: dict[str, Any] = server.get_queue_item(queue_id)
+        return item if item["_class"] == "hudson.model.Queue$LeftItem" else None
+
+    return wait_for(left, f"queue item {queue_id} to leave the queue", timeout=20)
+
+
+def finished(server: jenkins.Jenkins, job: str, number: int) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        build: dict[str, Any] = server.get_build_info(job, number)
+        return None if build["building"] else build
+
+    return wait_for(done, f"{job} #{number} to finish", timeout=30)
+
+
+def test_a_build_fetches_the_jenkinsfile_from_git_and_succeeds(
+    server: jenkins.Jenkins, repo_url: str, url: str
+) -> None:
+    server.create_folder("retail")
+    server.create_job("retail/build", pipeline_xml(repo_url))
+
+    queue_id = server.build_job("retail/build")
+    item = left_queue(server, queue_id)
+    assert item["task"]["name"] == "build" and item["cancelled"] is False
+    assert item["executable"]["number"] == 1
+    assert item["executable"]["url"] == f"{url}/job/retail/job/build/1/"
+
+    build = finished(server, "retail/build", 1)
+    assert (build["result"], build["queueId"], build["number"]) == ("SUCCESS", queue_id, 1)
+    assert build["fullDisplayName"] == "retail » build #1"
+    console = server.get_build_console_output("retail/build", 1)
+    assert f"Started by user {USER}" in console and "Checking out Revision" in console
+    assert console.rstrip().endswith("Finished: SUCCESS")
+    job = server.get_job_info("retail/build")
+    assert job["lastBuild"]["number"] == job["lastSuccessfulBuild"]["number"] == 1
+    assert (job["nextBuildNumber"], job["color"], job["inQueue"]) == (2, "blue", False)
+
+
+def test_a_missing_jenkinsfile_or_branch_fails_the_build_with_a_console_log(
+    server: jenkins.Jenkins, repo_url: str
+) -> None:
+    server.create_job("no-script", pipeline_xml(repo_url, script_path="ci/Jenkinsfile"))
+    server.create_job("no-branch", pipeline_xml(repo_url, branch="release"))
+
+    for job in ("no-script", "no-branch"):
+        number = left_queue(server, server.build_job(job))["executable"]["number"]
+        assert finished(server, job, number)["result"] == "FAILURE"
+        assert server.get_job_info(job)["color"] == "red"
+    assert "Unable to find ci/Jenkinsfile" in server.get_build_console_output("no-script", 1)
+    assert "git-password" not in server.get_build_console_output("no-branch", 1)
+
+
+def test_parameters_come_from_the_config_xml_and_reach_the_build(
+    server: jenkins.Jenkins, repo_url: str
+) -> None:
+    server.create_job("promote", pipeline_xml(repo_url, parameters=PROMOTE_PARAMETERS))
+    definitions = server.get_job_info("promote")["property"][0]["parameterDefinitions"]
+    assert [(d["name"], d["type"]) for d in definitions] == [
+        ("VERSION", "StringParameterDefinition"),
+        ("TARGET_ENVIRONMENT", "ChoiceParameterDefinition"),
+    ]
+    assert definitions[1]["choices"] == ["dev", "test", "prod"]
+    assert definitions[0]["defaultParameterValue"]["value"] == "latest"
+
+    queue_id = server.build_job("promote", {"VERSION": "1.4.2 rc", "TARGET_ENVIRONMENT": "test"})
+    assert left_queue(server, queue_id)["params"] == "\nVERSION=1.4.2 rc\nTARGET_ENVIRONMENT=test"
+    build = finished(server, "promote", 1)
+    parameters = next(a for a in build["actions"] if a["_class"] == "hudson.model.ParametersAction")
+    assert [(p["name"], p["value"]) for p in parameters["parameters"]] == [
+        ("VERSION", "1.4.2 rc"), ("TARGET_ENVIRONMENT", "test")
+    ]
+
+    defaulted = left_queue(server, server.build_job("promote", {"VERSION": "2"}))
+    assert defaulted["params"] == "\nVERSION=2\nTARGET_ENVIRONMENT=dev"
+    with pytest.raises(requests.HTTPError) as illegal:
+        server.build_job("promote", {"TARGET_ENVIRONMENT": "moon"})
+    assert illegal.value.response.status_code == 400
+
+
+def test_parameterized_and_plain_jobs_refuse_the_other_build_endpoint(
+    server: jenkins.Jenkins, repo_url: str
+) -> None:
+    server.create_job("promote", pipeline_xml(repo_url, parameters=PROMOTE_PARAMETERS))
+    server.create_job("build", pipeline_xml(repo_url))
+    for job, parameters in (("promote", None), ("build", {"A": "1"})):
+        with pytest.raises(requests.HTTPError) as refused:
+            server.build_job(job, parameters)
+        assert refused.value.response.status_code == 400
+
+
+def test_the_quiet_period_keeps_the_item_waiting_and_identical_requests_merge(
+    tmp_path: Path, repo_url: str
+) -> None:
+    with running(tmp_path / "quiet", quiet_period_s=30) as address:
+        server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
+        server.create_job("build", pipeline_xml(repo_url))
+        first, second = server.build_job("build"), server.build_job("build")
+        item = server.get_queue_item(first)
+        job = server.get_job_info("build")
+    assert first == second
+    assert item["_class"] == "hudson.model.Queue$WaitingItem"
+    assert item["why"].startswith("In the quiet period.") and "executable" not in item
+    assert job["inQueue"] is True and job["queueItem"]["id"] == first
+
+
+def test_state_and_queued_builds_survive_a_restart(tmp_path: Path, repo_url: str) -> None:
+    data_dir = tmp_path / "jenkins"
+    with running(data_dir) as address:
+        server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
+        server.create_folder("retail")
+        server.create_job("retail/build", pipeline_xml(repo_url))
+        finished(server, "retail/build", left_queue(server, server.build_job("retail/build"))
+                 ["executable"]["number"])
+    with running(data_dir, quiet_period_s=0.5) as address:
+        server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
+        queued = server.build_job("retail/build")
+        assert server.get_queue_item(queued)["_class"] == "hudson.model.Queue$WaitingItem"
+    with running(data_dir) as address:
+        server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
+        assert server.is_folder("retail")
+        assert server.get_build_info("retail/build", 1)["result"] == "SUCCESS"
+        assert left_queue(server, queued)["executable"]["number"] == 2
+        assert finished(server, "retail/build", 2)["result"] == "SUCCESS"
+        assert server.get_job_info("retail/build")["nextBuildNumber"] == 3
+
+
+def push_event(clone_url: str, branch: str = "main") -> bytes:
+    payload = {
+        "eventKey": "repo:refs_changed",
+        "repository": {"slug": "app", "links": {"clone": [
+            {"href": "ssh://git@bitbucket:7999/prj/app.git", "name": "ssh"},
+            {"href": clone_url, "name": "http"},
+        ]}},
+        "changes": [{"ref": {"id": f"refs/heads/{branch}", "displayId": branch, "type": "BRANCH"},
+                     "refId": f"refs/heads/{branch}", "fromHash": "0" * 40, "toHash": "1" * 40,
+                     "type": "UPDATE"}],
+    }
+    return json.dumps(payload).encode()
+
+
+def notify(url: str, body: bytes, secret: str | None = HOOK_SECRET) -> httpx.Response:
+    headers = {"X-Event-Key": "repo:refs_changed", "Content-Type": "application/json"}
+    if secret is not None:
+        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature"] = f"sha256={digest}"
+    return httpx.post(f"{url}/bitbucket-scmsource-hook/notify", content=body, headers=headers)
+
+
+def test_a_signed_push_starts_the_pipelines_that_follow_that_branch(
+    server: jenkins.Jenkins, repo_url: str, url: str
+) -> None:
+    server.create_job("build", pipeline_xml(repo_url, push_trigger=True))
+    server.create_job("no-trigger", pipeline_xml(repo_url))
+    server.create_job("release", pipeline_xml(repo_url, branch="release", push_trigger=True))
+
+    assert notify(url, push_event(repo_url), secret="wrong").status_code == 403
+    assert notify(url, push_event(repo_url), secret=None).status_code == 403
+    assert server.get_job_info("build")["nextBuildNumber"] == 1
+
+    assert notify(url, push_event(repo_url + "/")).status_code == 200
+    build = finished(server, "build", 1)
+    causes = next(a for a in build["actions"] if a["_class"] == "hudson.model.CauseAction")
+    assert causes["causes"][0]["shortDescription"] == "Started by an SCM change"
+    for untouched in ("no-trigger", "release"):
+        job = server.get_job_info(untouched)
+        assert (job["lastBuild"], job["inQueue"]) == (None, False)
+
+
+def test_the_page_lists_folders_jobs_and_build_results(
+    server: jenkins.Jenkins, repo_url: str, url: str
+) -> None:
+    server.create_folder("retail")
+    hostile = pipeline_xml(repo_url).replace(
+        "<description/>", "<description>&lt;script&gt;alert(1)&lt;/script&gt;</description>"
+    )
+    server.create_job("retail/build", hostile)
+    finished(server, "retail/build", left_queue(server, server.build_job("retail/build"))
+             ["executable"]["number"])
+
+    page = httpx.get(url + "/", auth=(USER, TOKEN), timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"{url}/job/retail/job/build/" in page.text
+    assert "SUCCESS" in page.text and "/1/consoleText" in page.text
+    assert "<script>" not in page.text and "&lt;script&gt;" in page.text
