@@ -2,7 +2,7 @@ import { coreServices, createBackendModule } from '@backstage/backend-plugin-api
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createLandingZoneAction } from './actions/create';
 import { LandingZoneClient } from './client/LandingZoneClient';
-import { readLandingZoneSettings } from './config';
+import { readLandingZoneSettings } from './settings';
 
 /** Adds the `landingzone:create` action to the scaffolder. */
 export const scaffolderModuleLandingZone = createBackendModule({
