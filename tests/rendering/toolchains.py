@@ -75,12 +75,12 @@ def groovy_string_arguments(source: bytes, function: str) -> list[str]:
     found: list[str] = []
 
     def walk(node: tree_sitter.Node) -> None:
-        text = node.text or b""
-        if node.type in ("function_call", "juxt_function_call") and text.startswith(
-            function.encode() + b"("
-        ):
-            literal = text[len(function) + 1 :].split(b")")[0]
-            found.append(literal.decode().strip("'\""))
+        name = node.child_by_field_name("name")
+        arguments = node.child_by_field_name("arguments") or node.child_by_field_name("args")
+        if name is not None and name.text == function.encode() and arguments is not None:
+            literals = [c for c in arguments.named_children if c.type.endswith("literal")]
+            if literals and literals[0].text:
+                found.append(literals[0].text.decode()[1:-1])
         for child in node.children:
             walk(child)
 
