@@ -111,6 +111,17 @@ describe('catalog-info', () => {
     );
   });
 
+  it('asks the same Component and Tenant pages in every template', () => {
+    const pagesOf = (classId: string): unknown[] => (template(classId).spec as { parameters: unknown[] }).parameters;
+    const [first, ...others] = CLASSES.map(pagesOf);
+    for (const pages of others) {
+      expect(pages[0]).toEqual(first?.[0]);
+      expect(pages[pages.length - 1]).toEqual(first?.[first.length - 1]);
+    }
+    expect((first?.[0] as { title: string }).title).toBe('Component');
+    expect((first?.[first.length - 1] as { title: string }).title).toBe('Tenant');
+  });
+
   it.each(CLASSES)('passes the %s template inputs the action knows, and registers what it outputs', classId => {
     const action = createLandingZoneAction({
       client: new LandingZoneClient({ baseUrl: 'http://127.0.0.1:1', token: 'unused' }),

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
 
     backstage_url: str = "http://127.0.0.1:7007"
 
+    executor_id: str = Field(
+        default="local",
+        description="Stable per replica (a StatefulSet pod name): a restarted replica recovers "
+        "the workflows it was running under this id.",
+    )
     approval_poll_seconds: float = 60.0
     approval_expiry_hours: float = 72.0
     provisioning_concurrency: int = 4

@@ -9,7 +9,10 @@ def test_info_names_the_service_and_its_version() -> None:
     response = client.get({{ (cookiecutter.parameters.apiPrefix ~ "/info") | json_str }})
 
     assert response.status_code == 200
-    assert response.json() == {"name": {{ cookiecutter.component_name | json_str }}, "version": "0.1.0"}
+    assert response.json() == {
+        "name": {{ cookiecutter.component_name | json_str }},
+        "version": "0.1.0",
+    }
 
 
 def test_health_answers_ok() -> None:

@@ -1,4 +1,8 @@
-"""HTTP API of {{ cookiecutter.component_name }}: `GET {{ cookiecutter.parameters.apiPrefix }}/info` and `GET /health`."""
+"""HTTP API of {{ cookiecutter.component_name }}.
+
+- `GET {{ cookiecutter.parameters.apiPrefix }}/info`: the service's name and version
+- `GET /health`: liveness
+"""
 
 from fastapi import FastAPI
 from pydantic import BaseModel
