@@ -90,12 +90,13 @@ def test_web_typechecks_lints_and_its_vitest_tests_pass(
         assert "2 passed" in result.stdout
 
 
-def test_mobile_typechecks_and_its_jest_test_passes(
+def test_mobile_typechecks_lints_and_its_jest_test_passes(
     classes: dict[str, ProjectClass], workspace: Path
 ) -> None:
     _, root = _render(classes, "mobile", workspace)
     with link_node_modules(root) as bin_dir:
         assert_ok(run([str(bin_dir / "tsc"), "--noEmit", "-p", "."], cwd=root))
+        assert_ok(run([str(bin_dir / "eslint"), "."], cwd=root))
         cache = CACHE_ROOT / "jest"
         result = run([str(bin_dir / "jest"), "--ci", f"--cacheDirectory={cache}"], cwd=root)
         assert_ok(result)

@@ -41,6 +41,7 @@ def wait_for(
 class Sandbox:
     data_dir: Path
     process: subprocess.Popen[bytes]
+    database_url: str | None = None
 
     @property
     def description(self) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def running_sandbox(data_dir: Path, database_url: str | None = None) -> Iterator
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    sandbox = Sandbox(data_dir, process)
+    sandbox = Sandbox(data_dir, process, database_url)
     try:
         wait_for(
             lambda: (data_dir / "sandbox.json").exists() and sandbox.service_healthy(),
