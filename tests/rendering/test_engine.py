@@ -70,14 +70,16 @@ def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
         tmp_path,
         {"{{cookiecutter.name}}/f.txt": "{{ cycler.__init__.__globals__.os.getcwd() }}"},
     )
-    with pytest.raises(RenderError, match="unsafe|not safely|attribute"):
+    with pytest.raises(RenderError, match=r"unsafe|not safely|attribute"):
         generate(template, _context(), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_templates_with_hooks_or_symlinks_are_refused(tmp_path: Path) -> None:
-    hooked = _template(tmp_path / "a", {"{{cookiecutter.name}}/f.txt": "x",
-                                        "hooks/post_gen_project.py": "raise SystemExit"})  # fmt: skip
+    hooked = _template(
+        tmp_path / "a",
+        {"{{cookiecutter.name}}/f.txt": "x", "hooks/post_gen_project.py": "raise SystemExit"},
+    )
     with pytest.raises(RenderError, match="hooks"):
         generate(hooked, _context(), tmp_path / "out-a")
     linked = _template(tmp_path / "b", {"{{cookiecutter.name}}/f.txt": "x"})
@@ -110,8 +112,12 @@ def test_output_is_byte_identical_to_cookiecutter_for_the_same_context(
     config = tmp_path / "config.yaml"
     config.write_text(f"replay_dir: {tmp_path / 'replays'}\ncookiecutters_dir: {tmp_path}\n")
     theirs = Path(
-        cookiecutter(str(classes[class_id].template_dir), replay=str(replay),
-                     output_dir=str(tmp_path / "theirs"), config_file=str(config))  # fmt: skip
+        cookiecutter(
+            str(classes[class_id].template_dir),
+            replay=str(replay),
+            output_dir=str(tmp_path / "theirs"),
+            config_file=str(config),
+        )
     )
     ours_files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
     their_files = sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())

@@ -28,7 +28,9 @@ GLOBAL: dict[str, Any] = {
     }
     for env in ("dev", "test", "prod")
 }
-TENANT = {"prod": {"quota": {"cpu": "16"}, "secrets": {"db": "vault:secret/data/{tenant}/{name}/db"}}}
+TENANT = {
+    "prod": {"quota": {"cpu": "16"}, "secrets": {"db": "vault:secret/data/{tenant}/{name}/db"}}
+}
 PROJECT = {"dev": {"ingress_host": "{name}-preview.apps.example.com"}}
 
 
@@ -45,7 +47,8 @@ def test_the_highest_scope_wins_per_value_and_is_recorded_beside_it() -> None:
     envs = _by_name(resolve_environments(_scopes(), "payments-api", "acme"))
     assert list(envs) == ["dev", "test", "prod"]
     assert envs["dev"].namespace == ScopedValue("payments-api-dev", "global")
-    assert envs["dev"].ingress_host == ScopedValue("payments-api-preview.apps.example.com", "project")
+    preview = ScopedValue("payments-api-preview.apps.example.com", "project")
+    assert envs["dev"].ingress_host == preview
     assert envs["prod"].quota_cpu == ScopedValue("16", "tenant")
     assert envs["prod"].quota_memory == ScopedValue("4Gi", "global")
     assert dict(envs["prod"].secrets) == {

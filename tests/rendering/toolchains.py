@@ -39,7 +39,8 @@ def run(
 
 
 def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 0, f"{result.args}:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    output = f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, f"{result.args}:\n{output}"
 
 
 # ---------------------------------------------------------------- syntax trees
@@ -131,7 +132,8 @@ JAVA_STUBS = {
         public final class Assertions {
             public static void assertEquals(Object expected, Object actual) {
                 if (!java.util.Objects.equals(expected, actual)) {
-                    throw new AssertionError("expected <" + expected + "> but was <" + actual + ">");
+                    throw new AssertionError(
+                        "expected <" + expected + "> but was <" + actual + ">");
                 }
             }
         }""",
@@ -147,8 +149,13 @@ JAVA_STUBS = {
                     for (Method method : type.getDeclaredMethods()) {
                         if (!method.isAnnotationPresent(org.junit.jupiter.api.Test.class)) continue;
                         method.setAccessible(true);
-                        try { method.invoke(constructor.newInstance()); passed++; }
-                        catch (InvocationTargetException e) { failed++; e.getCause().printStackTrace(); }
+                        try {
+                            method.invoke(constructor.newInstance());
+                            passed++;
+                        } catch (InvocationTargetException e) {
+                            failed++;
+                            e.getCause().printStackTrace();
+                        }
                     }
                 }
                 System.out.println(passed + " passed, " + failed + " failed");
@@ -204,7 +211,8 @@ def npm_modules(package_json: Path) -> Path:
         pytest.skip("npm install timed out: the npm registry is unreachable or too slow")
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        if any(word in result.stderr for word in ("ENOTFOUND", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN")):
+        offline = ("ENOTFOUND", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "ECONNRESET")
+        if any(word in result.stderr for word in offline):
             pytest.skip(f"the npm registry is unreachable: {result.stderr.strip()[:200]}")
         assert_ok(result)  # a real resolution failure of the template's dependencies
     (staging / "node_modules" / ".installed").touch()

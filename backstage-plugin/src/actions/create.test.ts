@@ -4,6 +4,7 @@ import { ScmIntegrations } from '@backstage/integration';
 import { ActionRun, actionFor, javaInput, jane } from '../testUtils/actionHarness';
 import { FakeLandingZoneService } from '../testUtils/fakeLandingZoneService';
 import { eventually } from '../testUtils/recordingLogger';
+import { progressLine } from './progress';
 
 describe('landingzone:create', () => {
   let service: FakeLandingZoneService;
@@ -67,10 +68,11 @@ describe('landingzone:create', () => {
     await run.done;
 
     const events = service.landingZones.find('lz_0001')?.events ?? [];
-    const expected = events.map(e => (e.step ? `[${e.step}] ${e.message}` : e.message));
+    const expected = events.map(progressLine);
     const logged = run.logger.messages.filter(m => expected.includes(m));
     expect(logged).toEqual(expected);
-    expect(logged).toContain('[repository] Finished repository');
+    expect(logged).toContain('[repository] done');
+    expect(logged).toContain('[plan] started');
   });
 
   it('logs progress while the landing zone is still waiting, not only at the end', async () => {
@@ -184,7 +186,7 @@ describe('landingzone:create', () => {
     expect(service.received.some(r => r.path === '/v1/landing-zones/lz_0001/events')).toBe(true);
     const events = service.landingZones.find('lz_0001')?.events ?? [];
     for (const event of events) {
-      const line = event.step ? `[${event.step}] ${event.message}` : event.message;
+      const line = progressLine(event);
       expect(run.logger.messages.filter(m => m === line)).toHaveLength(1);
     }
   });
@@ -196,7 +198,7 @@ describe('landingzone:create', () => {
 
     expect(run.outputs.status).toBe('completed');
     const events = service.landingZones.find('lz_0001')?.events ?? [];
-    const logged = run.logger.messages.filter(m => events.some(e => m === (e.step ? `[${e.step}] ${e.message}` : e.message)));
+    const logged = run.logger.messages.filter(m => events.map(progressLine).includes(m));
     expect(logged).toHaveLength(events.length);
     const resumed = service.received.filter(r => r.path.endsWith('/events/stream')).slice(1);
     expect(resumed[0]?.headers['last-event-id']).toBe('1');

@@ -1,9 +1,21 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Preview, ProgressEvent } from '../client/types';
 
-/** One task-log line per service event, prefixed with the workflow step. */
+/** How an event reads in the task log: `[repository] LABS/payments-api at 2c26ca5`. */
+export function progressLine(event: ProgressEvent): string {
+  if (!event.step) {
+    return event.message;
+  }
+  const ownPrefix = `${event.step}: `;
+  const message = event.message.startsWith(ownPrefix)
+    ? event.message.slice(ownPrefix.length)
+    : event.message;
+  return `[${event.step}] ${message}`;
+}
+
+/** One task-log line per service event, warnings for failed steps. */
 export function logProgressEvent(logger: LoggerService, event: ProgressEvent): void {
-  const line = event.step ? `[${event.step}] ${event.message}` : event.message;
+  const line = progressLine(event);
   if (event.kind === 'step_failed') {
     logger.warn(line);
   } else {

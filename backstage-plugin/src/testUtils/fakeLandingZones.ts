@@ -98,7 +98,7 @@ export class FakeLandingZones {
 
   private plan(id: string): void {
     const landingZone = this.mustFind(id).landingZone;
-    this.emit(id, 'plan', 'step_started', 'Planning');
+    this.emit(id, 'plan', 'step_started', 'plan: started');
     this.emit(id, 'plan', 'step_succeeded', `Names are free in ${landingZone.tenant.toUpperCase()}`);
     if (landingZone.tenant !== 'retail') {
       this.emit(id, 'approve', 'info', `Approved automatically (tenant ${landingZone.tenant})`);
@@ -119,15 +119,15 @@ export class FakeLandingZones {
       this.finish(id, 'completed', null);
       return;
     }
-    this.emit(id, step, 'step_started', `Running ${step}`);
+    this.emit(id, step, 'step_started', `${step}: started`);
     const failure = this.behaviour.failAt;
     if (failure && failure.step === step) {
-      this.emit(id, step, 'step_failed', failure.reason);
+      this.emit(id, step, 'step_failed', `${step}: ${failure.reason}`);
       this.finish(id, 'failed', { step, message: failure.reason });
       return;
     }
     Object.assign(this.mustFind(id).landingZone.links, linksAfter(step, this.mustFind(id).landingZone));
-    this.emit(id, step, 'step_succeeded', `Finished ${step}`);
+    this.emit(id, step, 'step_succeeded', `${step}: done`);
     this.later(() => this.runStep(id, index + 1));
   }
 

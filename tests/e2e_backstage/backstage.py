@@ -1,0 +1,288 @@
+"""A real Backstage backend (installed from npm in backstage-plugin/) run as a process.
+
+It loads the catalog, the scaffolder, guest sign-in and our landing zone module, reads
+the sandbox Bitbucket through Backstage's own `bitbucketServer` integration, and is
+driven only through its public HTTP API, as the Backstage front end drives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from landingzone.sandbox.serving import free_port
+from tests.support.sandbox import Sandbox, wait_for
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_DIR = REPO_ROOT / "backstage-plugin"
+BACKEND_ENTRY = PLUGIN_DIR / "e2e-dist" / "e2e" / "backend" / "index.js"
+ORG_ENTITIES = PLUGIN_DIR / "e2e" / "backend" / "org.yaml"
+USER_REF = "user:default/jane.doe"
+
+
+def build_backend() -> None:
+    """Compiles the module and the backend entry point (tsc, a few seconds)."""
+    subprocess.run(
+        ["npm", "run", "--silent", "build:e2e"],
+        cwd=PLUGIN_DIR,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def app_config(sandbox: Sandbox, port: int, static_token: str, database: object) -> dict[str, Any]:
+    """What an adopter writes in app-config.yaml, pointed at the sandbox."""
+    bitbucket = sandbox.description["bitbucket"]
+    base_url = f"http://127.0.0.1:{port}"
+    return {
+        "app": {"baseUrl": "http://127.0.0.1:3000"},
+        "backend": {
+            "baseUrl": base_url,
+            "listen": {"port": port, "host": "127.0.0.1"},
+            "database": {"client": "better-sqlite3", "connection": database},
+            "auth": {
+                "externalAccess": [
+                    {
+                        "type": "static",
+                        "options": {"token": static_token, "subject": "landing-zone-e2e"},
+                    }
+                ]
+            },
+        },
+        "auth": {
+            "environment": "development",
+            "providers": {
+                "guest": {"userEntityRef": USER_REF, "dangerouslyAllowOutsideDevelopment": True}
+            },
+        },
+        "integrations": {
+            "bitbucketServer": [
+                {
+                    "host": urlsplit(bitbucket["url"]).netloc,
+                    "apiBaseUrl": f"{bitbucket['url']}/rest/api/1.0",
+                    "username": bitbucket["username"],
+                    "password": bitbucket["password"],
+                }
+            ]
+        },
+        "catalog": {
+            "processingInterval": {"seconds": 1},
+            "rules": [
+                {
+                    "allow": [
+                        "Component", "System", "API", "Resource", "Location", "Template",
+                        "User", "Group",
+                    ]
+                }
+            ],  # fmt: skip
+            "locations": [{"type": "file", "target": str(ORG_ENTITIES)}],
+        },
+        "scaffolder": {"taskRecovery": {"enabled": True, "staleTimeout": {"seconds": 2}}},
+        "landingZone": {"baseUrl": sandbox.api_url, "token": sandbox.description["api"]["token"]},
+    }
+
+
+@dataclass
+class Backstage:
+    base_url: str
+    static_token: str
+    config_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _user_token: str | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ process
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            ["node", str(BACKEND_ENTRY), "--config", str(self.config_path)],
+            cwd=PLUGIN_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NODE_ENV": "development"},
+            start_new_session=True,
+        )
+        log.close()
+        wait_for(self._ready, f"Backstage to start (log: {self.log_path})", timeout=120, interval=0.5)
+        self._user_token = None
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"Backstage exited: {self.log_tail()}")
+        try:
+            response = httpx.get(f"{self.base_url}/.backstage/health/v1/readiness", timeout=2)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    def kill(self) -> None:
+        """Stops the backend the hard way, as a crash or an evicted pod does."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    # ------------------------------------------------------------------ HTTP
+
+    def service_client(self) -> httpx.Client:
+        """Backstage's API with the static external-access token (catalog reads and writes)."""
+        headers = {"Authorization": f"Bearer {self.static_token}"}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+    def user_client(self) -> httpx.Client:
+        """Backstage's API as Jane Doe, signed in through the guest provider."""
+        if self._user_token is None:
+            response = httpx.get(
+                f"{self.base_url}/api/auth/guest/refresh",
+                headers={"X-Requested-With": "XMLHttpRequest"},
+                timeout=30,
+            )
+            response.raise_for_status()
+            self._user_token = str(response.json()["backstageIdentity"]["token"])
+        headers = {"Authorization": f"Bearer {self._user_token}"}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+    def entity(self, kind: str, name: str) -> dict[str, Any] | None:
+        with self.service_client() as client:
+            response = client.get(f"/api/catalog/entities/by-name/{kind}/default/{name}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def register_location(self, target: str) -> None:
+        with self.service_client() as client:
+            response = client.post("/api/catalog/locations", json={"type": "url", "target": target})
+        assert response.status_code == 201, response.text
+
+    def create_task(self, template: str, values: dict[str, Any]) -> str:
+        with self.user_client() as client:
+            response = client.post(
+                "/api/scaffolder/v2/tasks",
+                json={"templateRef": f"template:default/{template}", "values": values},
+            )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def dry_run(self, template: str, values: dict[str, Any]) -> dict[str, Any]:
+        entity = self.entity("template", template)
+        assert entity is not None, f"template {template} is not in the catalog"
+        with self.user_client() as client:
+            response = client.post(
+                "/api/scaffolder/v2/dry-run",
+                json={"template": entity, "values": values, "directoryContents": [], "secrets": {}},
+            )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        with self.user_client() as client:
+            response = client.get(f"/api/scaffolder/v2/tasks/{task_id}")
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def events(self, task_id: str, after: int | None = None) -> list[dict[str, Any]]:
+        params = {"after": str(after)} if after is not None else {}
+        with self.user_client() as client:
+            response = client.get(f"/api/scaffolder/v2/tasks/{task_id}/events", params=params)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+
+@dataclass
+class TaskRun:
+    """A scaffolder task followed through its event list, as the task page does."""
+
+    backstage: Backstage
+    task_id: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def poll(self) -> None:
+        after = self.events[-1]["id"] if self.events else None
+        self.events.extend(self.backstage.events(self.task_id, after))
+
+    @property
+    def log(self) -> list[str]:
+        return [str(e["body"].get("message", "")) for e in self.events if e["type"] == "log"]
+
+    @property
+    def completion(self) -> dict[str, Any] | None:
+        done = [e for e in self.events if e["type"] == "completion"]
+        return done[-1]["body"] if done else None
+
+    def wait_for_log(self, fragment: str, timeout: float = 120.0) -> str:
+        def seen() -> str | None:
+            self.poll()
+            return next((line for line in self.log if fragment in line), None)
+
+        return wait_for(seen, f"'{fragment}' in task {self.task_id}'s log", timeout, 0.3)
+
+    def follow_to_end(self, timeout: float = 180.0) -> dict[str, Any]:
+        def finished() -> dict[str, Any] | None:
+            self.poll()
+            return self.completion
+
+        return wait_for(finished, f"task {self.task_id} to end", timeout, 0.3)
+
+
+def task_values(name: str, tenant: str = "labs", **parameters: Any) -> dict[str, Any]:
+    """What Jane fills in on the wizard's pages."""
+    return {
+        "name": name,
+        "description": f"{name}, created from Backstage",
+        "owner": "group:default/payments",
+        "system": "system:default/payments",
+        "tenant": tenant,
+        "waitFor": "completed",
+        **parameters,
+    }
+
+
+def write_config(path: Path, config: dict[str, Any]) -> None:
+    # JSON is YAML: Backstage's config loader reads it as app-config.yaml.
+    path.write_text(json.dumps(config, indent=2))
+    path.chmod(0o600)
+
+
+@contextmanager
+def running_backstage(sandbox: Sandbox, workdir: Path, database: object) -> Iterator[Backstage]:
+    port = free_port()
+    backstage = Backstage(
+        base_url=f"http://127.0.0.1:{port}",
+        static_token=secrets.token_urlsafe(24),
+        config_path=workdir / "app-config.yaml",
+        log_path=workdir / "backstage.log",
+    )
+    write_config(backstage.config_path, app_config(sandbox, port, backstage.static_token, database))
+    started = time.monotonic()
+    backstage.start()
+    print(f"Backstage backend ready in {time.monotonic() - started:.1f} s")
+    try:
+        yield backstage
+    finally:
+        backstage.stop()
