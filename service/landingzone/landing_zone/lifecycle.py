@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dbos import DBOS, SetWorkflowID
 
+from landingzone.integrations.base import PermanentError
 from landingzone.landing_zone import workspace
 from landingzone.landing_zone.models import (
     STAGES,
@@ -131,8 +132,11 @@ def retry(runtime: Runtime, record: Record) -> None:
 def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
     plan = make_plan("lz_preview", request, runtime.configuration.platform, runtime.classes)
     with tempfile.TemporaryDirectory(prefix="lz-preview-") as scratch:
-        project = workspace.render_project(plan, "", Path(scratch) / "project")
-        environment = workspace.render_environment(plan, "", Path(scratch) / "environment")
+        try:
+            project = workspace.render_project(plan, "", Path(scratch) / "project")
+            environment = workspace.render_environment(plan, "", Path(scratch) / "environment")
+        except PermanentError as error:
+            raise RequestRejected([(("body",), error.message)]) from error
     return Preview(
         names=plan.names,
         approval_required=plan.approval_required,
