@@ -19,7 +19,8 @@ from landingzone.api.routes import approvals, classes, health, landing_zones
 from landingzone.config import Configuration, Settings
 from landingzone.integrations.factory import build_integrations
 from landingzone.landing_zone import lifecycle, runtime
-from landingzone.landing_zone.store import Store, engine_for
+from landingzone.landing_zone.store import Store
+from landingzone.landing_zone.tables import engine_for
 from landingzone.landing_zone.workflows import PROVISIONING_QUEUE
 from landingzone.rendering.classes import load_classes
 

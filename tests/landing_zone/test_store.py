@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from landingzone.landing_zone.models import Status
-from landingzone.landing_zone.store import DuplicateKey, Store, engine_for
+from landingzone.landing_zone.store import DuplicateKey, Store
+from landingzone.landing_zone.tables import engine_for
 
 
 @pytest.fixture
@@ -39,15 +40,15 @@ def test_an_idempotency_key_names_one_landing_zone(store: Store) -> None:
 def test_replayed_events_are_recorded_once_and_in_order(store: Store) -> None:
     store.insert("lz_1", _request("a"), "h", None)
     for key in ("0:plan:started", "0:plan:finished", "0:plan:started", "0:repository:started"):
-        store.append_event("lz_1", key, step=key.split(":")[1], kind="k", message=key)
-    events = store.events_after("lz_1", 0)
+        store.events.append("lz_1", key, step=key.split(":")[1], kind="k", message=key)
+    events = store.events.after("lz_1", 0)
     assert [e.message for e in events] == [
         "0:plan:started",
         "0:plan:finished",
         "0:repository:started",
     ]
     assert [e.seq for e in events] == [1, 2, 3]
-    assert [e.seq for e in store.events_after("lz_1", 2)] == [3]
+    assert [e.seq for e in store.events.after("lz_1", 2)] == [3]
 
 
 def test_pages_follow_the_cursor_without_overlap(store: Store) -> None:

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
 
-from landingzone.landing_zone.store import Store, landing_zones
+from landingzone.landing_zone.store import Store
+from landingzone.landing_zone.tables import landing_zones
 
 
 class LandingZoneCollector(Collector):

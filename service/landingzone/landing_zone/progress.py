@@ -29,7 +29,7 @@ def stage_started(run: Run, stage: str) -> None:
     store = runtime.current().store
     store.step_started(run.landing_zone_id, stage)
     store.count_attempt(run.landing_zone_id, stage)
-    store.append_event(
+    store.events.append(
         run.landing_zone_id,
         run.key(stage, "started"),
         step=stage,
@@ -43,7 +43,7 @@ def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) ->
     store = runtime.current().store
     status = StepStatus.SKIPPED if skipped else StepStatus.SUCCEEDED
     store.step_finished(run.landing_zone_id, stage, status)
-    store.append_event(
+    store.events.append(
         run.landing_zone_id,
         run.key(stage, "finished"),
         step=stage,
@@ -56,7 +56,7 @@ def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) ->
 def stage_failed(run: Run, stage: str, message: str) -> None:
     store = runtime.current().store
     store.step_finished(run.landing_zone_id, stage, StepStatus.FAILED)
-    store.append_event(
+    store.events.append(
         run.landing_zone_id,
         run.key(stage, "failed"),
         step=stage,
@@ -67,7 +67,7 @@ def stage_failed(run: Run, stage: str, message: str) -> None:
 
 @DBOS.step()
 def note(run: Run, key: str, step: str | None, message: str, data: Mapping[str, Any]) -> None:
-    runtime.current().store.append_event(
+    runtime.current().store.events.append(
         run.landing_zone_id, run.key(key), step=step, kind="info", message=message, data=data
     )
 
@@ -87,7 +87,7 @@ def set_status(run: Run, status: Status, error: tuple[str, str] | None = None) -
     store = runtime.current().store
     store.set_status(run.landing_zone_id, status, error=error)
     detail = f": {error[1]}" if error else ""
-    store.append_event(
+    store.events.append(
         run.landing_zone_id,
         run.key("status", status.value),
         step=error[0] if error else None,

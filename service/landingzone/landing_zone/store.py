@@ -1,4 +1,4 @@
-"""Landing-zone records, step progress and the append-only event list.
+"""Landing-zone records and step progress (events live in event_log.py).
 
 Every write here is safe to repeat: a workflow replayed after a crash calls them again.
 """
@@ -10,95 +10,17 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from landingzone.landing_zone.event_log import EventLog
 from landingzone.landing_zone.models import STAGES, Status, StepStatus
-
-metadata = sa.MetaData()
-
-landing_zones = sa.Table(
-    "lz_landing_zones",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("idempotency_key", sa.String(200), unique=True, nullable=True),
-    sa.Column("request_hash", sa.String(64), nullable=False),
-    sa.Column("request", sa.JSON, nullable=False),
-    sa.Column("name", sa.String(63), nullable=False),
-    sa.Column("class_id", sa.String(32), nullable=False),
-    sa.Column("tenant", sa.String(63), nullable=False),
-    sa.Column("owner", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("links", sa.JSON, nullable=False),
-    sa.Column("resources", sa.JSON, nullable=False),
-    sa.Column("error_step", sa.String(32), nullable=True),
-    sa.Column("error_message", sa.Text, nullable=True),
-    sa.Column("run", sa.Integer, nullable=False, default=0),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("lz_by_owner", "owner", "created_at"),
-    sa.Index("lz_by_tenant_name", "tenant", "name"),
-)
-
-steps = sa.Table(
-    "lz_steps",
-    metadata,
-    sa.Column("landing_zone_id", sa.String(40), primary_key=True),
-    sa.Column("name", sa.String(32), primary_key=True),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-)
-
-events = sa.Table(
-    "lz_events",
-    metadata,
-    sa.Column("landing_zone_id", sa.String(40), primary_key=True),
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("dedupe_key", sa.String(200), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("step", sa.String(32), nullable=True),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
-    sa.UniqueConstraint("landing_zone_id", "dedupe_key", name="lz_events_once"),
-)
+from landingzone.landing_zone.tables import aware, landing_zones, metadata, now, steps
 
 ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def engine_for(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 @dataclass(frozen=True)
@@ -125,8 +47,8 @@ class Record:
             error_step=row.error_step,
             error_message=row.error_message,
             run=row.run,
-            created_at=_aware(row.created_at) or now(),
-            updated_at=_aware(row.updated_at) or now(),
+            created_at=aware(row.created_at) or now(),
+            updated_at=aware(row.updated_at) or now(),
         )
 
 
@@ -137,16 +59,6 @@ class StepRow:
     started_at: datetime | None
     finished_at: datetime | None
     attempts: int
-
-
-@dataclass(frozen=True)
-class EventRow:
-    seq: int
-    at: datetime
-    step: str | None
-    kind: str
-    message: str
-    data: dict[str, Any]
 
 
 class DuplicateKey(Exception):
@@ -165,6 +77,7 @@ def _stored_hash(record: Record) -> str:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.events = EventLog(engine)
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
@@ -319,8 +232,8 @@ class Store:
             StepRow(
                 name=row.name,
                 status=StepStatus(row.status),
-                started_at=_aware(row.started_at),
-                finished_at=_aware(row.finished_at),
+                started_at=aware(row.started_at),
+                finished_at=aware(row.finished_at),
                 attempts=row.attempts,
             )
             for row in rows
@@ -357,73 +270,6 @@ class Store:
                 .where(where)
                 .values(status=StepStatus.PENDING.value, started_at=None, finished_at=None)
             )
-
-    # ------------------------------------------------------------ events
-
-    def append_event(
-        self,
-        landing_zone_id: str,
-        dedupe_key: str,
-        *,
-        step: str | None,
-        kind: str,
-        message: str,
-        data: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Append once per dedupe key; a replayed call is a no-op."""
-        for _ in range(5):
-            try:
-                with self._tx() as tx:
-                    exists = tx.execute(
-                        sa.select(events.c.seq).where(
-                            events.c.landing_zone_id == landing_zone_id,
-                            events.c.dedupe_key == dedupe_key,
-                        )
-                    ).first()
-                    if exists:
-                        return
-                    last = tx.execute(
-                        sa.select(sa.func.max(events.c.seq)).where(
-                            events.c.landing_zone_id == landing_zone_id
-                        )
-                    ).scalar()
-                    tx.execute(
-                        events.insert().values(
-                            landing_zone_id=landing_zone_id,
-                            seq=(last or 0) + 1,
-                            dedupe_key=dedupe_key,
-                            at=now(),
-                            step=step,
-                            kind=kind,
-                            message=message,
-                            data=dict(data or {}),
-                        )
-                    )
-                return
-            except sa.exc.IntegrityError:
-                continue
-        raise RuntimeError("could not append an event after 5 attempts")
-
-    def events_after(self, landing_zone_id: str, after: int, limit: int = 500) -> list[EventRow]:
-        query = (
-            events.select()
-            .where(events.c.landing_zone_id == landing_zone_id, events.c.seq > after)
-            .order_by(events.c.seq)
-            .limit(limit)
-        )
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [
-            EventRow(
-                seq=row.seq,
-                at=_aware(row.at) or now(),
-                step=row.step,
-                kind=row.kind,
-                message=row.message,
-                data=dict(row.data),
-            )
-            for row in rows
-        ]
 
 
 def _encode_cursor(record: Record) -> str:

@@ -24,8 +24,11 @@ _UNSAFE_ALWAYS = re.compile(
 )
 _LINE_BREAKS = re.compile("[\t\r\n\u2028\u2029]")
 
-COMPONENT_NAME = r"^[a-z][a-z0-9-]{1,62}$"
-_NAME = r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*"
+COMPONENT_NAME = r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+# Backstage entity names (also Jenkins item and Bitbucket group names here)
+_NAME = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+# a path component of an image reference (distribution/reference grammar)
+_IMAGE_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"{_LABEL}(?:\.{_LABEL})*"
 _URL_TAIL = r"(?:[/?#][A-Za-z0-9._~!$&'()*+,;=:@%/?#-]*)?"
@@ -43,7 +46,9 @@ class FieldRule:
 
 
 TEXT_RULES: dict[str, FieldRule] = {
-    "component_name": FieldRule(COMPONENT_NAME, 63, hint="lower-case letters, digits, '-'"),
+    "component_name": FieldRule(
+        COMPONENT_NAME, 63, hint="lower-case letters, digits and '-', not ending with '-'"
+    ),
     "description": FieldRule(None, 1000, multiline=True, optional=True),
     "owner": FieldRule(
         rf"^(?:group|user):(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?{_NAME}$",
@@ -53,7 +58,7 @@ TEXT_RULES: dict[str, FieldRule] = {
     "owner_group": FieldRule(rf"^{_NAME}$", 128, hint="a group name without spaces"),
     "system": FieldRule(rf"^(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?{_NAME}$", 128, optional=True),
     "lifecycle": FieldRule(r"^[a-z][a-z0-9-]{0,62}$", 63, hint="e.g. experimental, production"),
-    "tenant": FieldRule(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$", 63, hint="a lower-case tenant key"),
+    "tenant": FieldRule(rf"^{_IMAGE_PATH}$", 63, hint="lower-case, valid in an image path"),
     "class_id": FieldRule(r"^[a-z][a-z0-9-]{0,62}$", 63),
     "repository_url": FieldRule(_HTTP_URL, 2048),
     "clone_url": FieldRule(_GIT_URL, 2048),
@@ -62,8 +67,8 @@ TEXT_RULES: dict[str, FieldRule] = {
     "promote_job": FieldRule(rf"^{_NAME}(?:/{_NAME})*$", 512, hint="a Jenkins full name a/b/c"),
     "request_number": FieldRule(r"^[A-Z]{2,8}[0-9]{4,16}$", 32, optional=True,
                                 hint="a ServiceNow number like RITM0010001"),
-    "registry": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", 255),
-    "image": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)+$", 255,
+    "registry": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/{_IMAGE_PATH})*$", 255),
+    "image": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/{_IMAGE_PATH})+$", 255,
                        hint="registry/tenant/name without a tag"),
 }  # fmt: skip
 

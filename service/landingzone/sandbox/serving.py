@@ -27,7 +27,9 @@ class BackgroundServer:
             app, host=host, port=self.port, log_level="warning", lifespan="on", access_log=False
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"asgi:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name=f"asgi:{self.port}", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -120,7 +120,7 @@ def list_events(
     landing_zone_id: str, runtime: RuntimeDep, after: Annotated[int, Query(ge=0)] = 0
 ) -> EventPage:
     record = _record(runtime, landing_zone_id)
-    rows = runtime.store.events_after(landing_zone_id, after)
+    rows = runtime.store.events.after(landing_zone_id, after)
     return EventPage(events=[EventView(**vars(row)) for row in rows], status=record.status)
 
 
@@ -148,7 +148,7 @@ async def stream_events(
 async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> AsyncIterator[str]:
     seen = after
     while True:
-        rows = await run_in_threadpool(runtime.store.events_after, landing_zone_id, seen)
+        rows = await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen)
         for row in rows:
             seen = row.seq
             payload = EventView(**vars(row)).model_dump_json()
