@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     step_max_attempts: int = 5
     step_retry_interval_seconds: float = 1.0
     call_timeout_seconds: float = 30.0
+    cancel_grace_seconds: float = 60.0  # longer than any call a cancelled step may still finish
 
     @field_validator("public_url", "bitbucket_url", "jenkins_url", "backstage_url")
     @classmethod

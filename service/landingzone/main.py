@@ -49,7 +49,7 @@ def start_engine(settings: Settings) -> None:
         config={
             "name": "landingzone",
             "system_database_url": settings.dbos_database_url,
-        "executor_id": settings.executor_id,
+            "executor_id": settings.executor_id,
         }
     )
     DBOS.launch()

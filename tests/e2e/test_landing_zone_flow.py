@@ -136,8 +136,9 @@ def test_rejected_request_creates_nothing_and_tells_the_requester(sandbox: Sandb
 
 
 @pytest.mark.parametrize("class_id", ["dotnet", "java", "web", "mobile", "backend"])
-def test_every_class_lands_with_its_rendered_project(sandbox: Sandbox, class_id: str,
-                                                     tmp_path: Path) -> None:
+def test_every_class_lands_with_its_rendered_project(
+    sandbox: Sandbox, class_id: str, tmp_path: Path
+) -> None:
     body = request_body(f"every-{class_id}", class_id=class_id)
     with sandbox.api() as client:
         preview = client.post("/v1/landing-zones:preview", json=body)
@@ -148,10 +149,20 @@ def test_every_class_lands_with_its_rendered_project(sandbox: Sandbox, class_id:
 
     assert done["status"] == "completed", done["error"]
     project = git_clone(sandbox, done["links"]["clone"], tmp_path / class_id)
-    pushed = sorted(str(p.relative_to(project)) for p in project.rglob("*")
-                    if p.is_file() and ".git" not in p.relative_to(project).parts)
+    pushed = sorted(
+        str(p.relative_to(project))
+        for p in project.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    )
     assert pushed == sorted(preview.json()["files"])
-    for required in ("Dockerfile", "Jenkinsfile", "Jenkinsfile.promote", "catalog-info.yaml",
-                     "CODEOWNERS", "README.md", ".gitignore"):
+    for required in (
+        "Dockerfile",
+        "Jenkinsfile",
+        "Jenkinsfile.promote",
+        "catalog-info.yaml",
+        "CODEOWNERS",
+        "README.md",
+        ".gitignore",
+    ):
         assert (project / required).is_file(), required
     assert done["links"]["request_number"] in (project / "catalog-info.yaml").read_text()

@@ -34,12 +34,19 @@ def two_replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[San
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
         env.update(SandboxLayout.load(data_dir).service_environment())
-        env.update({"LZ_DATABASE_URL": database_url, "LZ_EXECUTOR_ID": "replica-2",
-                    "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+        env.update(
+            {
+                "LZ_DATABASE_URL": database_url,
+                "LZ_EXECUTOR_ID": "replica-2",
+                "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            }
+        )
         with (data_dir / "logs" / "replica-2.log").open("wb") as log:
             replica = subprocess.Popen(
                 [sys.executable, "-m", "landingzone.cli", "serve", "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             second = f"http://127.0.0.1:{port}"
             try:
@@ -57,15 +64,18 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def test_a_burst_across_two_replicas_completes_once_each(two_replicas: tuple[Sandbox, str]
-                                                         ) -> None:
+def test_a_burst_across_two_replicas_completes_once_each(two_replicas: tuple[Sandbox, str]) -> None:
     sandbox, second = two_replicas
     token = sandbox.description["api"]["token"]
     ids = []
     for index in range(8):
         url = sandbox.api_url if index % 2 else second
-        response = httpx.post(f"{url}/v1/landing-zones", json=request_body(f"burst-{index}"),
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        response = httpx.post(
+            f"{url}/v1/landing-zones",
+            json=request_body(f"burst-{index}"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         assert response.status_code == 202, response.text
         ids.append(response.json()["id"])
 
@@ -76,11 +86,20 @@ def test_a_burst_across_two_replicas_completes_once_each(two_replicas: tuple[San
     assert slugs == sorted([f"burst-{i}" for i in range(8)] + [f"burst-{i}-env" for i in range(8)])
     snow = servicenow(sandbox)
     assert all(len(records(snow, "sc_req_item", {"correlation_id": i})) == 1 for i in ids)
-    engine = sa.create_engine(sandbox.database_url.replace("postgresql://",  # type: ignore[union-attr]
-                                                           "postgresql+psycopg://"))
+    engine = sa.create_engine(
+        sandbox.database_url.replace(
+            "postgresql://",  # type: ignore[union-attr]
+            "postgresql+psycopg://",
+        )
+    )
     with engine.connect() as connection:
-        executors = set(connection.execute(sa.text(
-            "SELECT DISTINCT executor_id FROM dbos.workflow_status WHERE name LIKE '%provision%'"
-        )).scalars())
+        executors = set(
+            connection.execute(
+                sa.text(
+                    "SELECT DISTINCT executor_id FROM dbos.workflow_status"
+                    " WHERE name LIKE '%provision%'"
+                )
+            ).scalars()
+        )
     engine.dispose()
     assert executors <= {"local", "replica-2"} and executors

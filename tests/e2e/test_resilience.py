@@ -123,3 +123,27 @@ def test_cancel_while_waiting_for_approval(sandbox: Sandbox) -> None:
     with sandbox.api() as client:
         again = client.post(f"/v1/landing-zones/{accepted['id']}/cancel")
     assert again.status_code == 409
+
+
+def test_cancel_mid_provisioning_leaves_nothing_behind(sandbox: Sandbox) -> None:
+    sandbox.fault("jenkins", method="POST", path=r"/createItem", hold=True, times=1)
+    accepted = sandbox.create(request_body("half-way"))
+    wait_for(
+        lambda: _stage(sandbox.get(accepted["id"]), "pipelines")["status"] == "running",
+        "provisioning to reach the pipelines",
+    )
+
+    with sandbox.api() as client:
+        assert client.post(f"/v1/landing-zones/{accepted['id']}/cancel").status_code == 202
+    done = sandbox.wait_status(accepted["id"], {"cancelled"})
+    sandbox.clear_faults("jenkins")  # the held folder creation now lands, after the first sweep
+
+    assert done["status"] == "cancelled"
+    assert _repositories_named(sandbox, "LABS", "half-way") == []
+    wait_for(
+        lambda: jenkins_server(sandbox).job_exists("labs/half-way") is None,
+        "the late Jenkins folder to be swept away",
+        timeout=60,
+    )
+    events = sandbox.events(accepted["id"])
+    assert any(e["message"] == "created resources removed" for e in events)

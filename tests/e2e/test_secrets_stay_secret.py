@@ -37,8 +37,9 @@ def _database_text(sandbox: Sandbox) -> str:
         return "\n".join(p.read_bytes().decode("latin-1") for p in sqlite_files)
     url = sandbox.database_url
     assert url, "the sandbox has neither SQLite files nor a PostgreSQL URL"
-    dump = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True,
-                          text=True, timeout=120)
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", url], capture_output=True, check=True, text=True, timeout=120
+    )
     return dump.stdout
 
 
@@ -52,15 +53,26 @@ def test_no_secret_leaks_anywhere(sandbox: Sandbox, tmp_path: Path) -> None:
     logs = "\n".join(p.read_text(errors="replace") for p in (sandbox.data_dir / "logs").glob("*"))
     clones = [
         git_clone(sandbox, item["links"]["clone"], tmp_path / item["id"])
-        for item in items if item["status"] == "completed"
+        for item in items
+        if item["status"] == "completed"
     ][:5]
     rendered = "\n".join(
-        p.read_text(errors="replace") for clone in clones for p in clone.rglob("*")
+        p.read_text(errors="replace")
+        for clone in clones
+        for p in clone.rglob("*")
         if p.is_file() and ".git" not in p.parts
     )
-    places = {"API": "\n".join(answers), "logs": logs, "database": _database_text(sandbox),
-              "repositories": rendered}
+    places = {
+        "API": "\n".join(answers),
+        "logs": logs,
+        "database": _database_text(sandbox),
+        "repositories": rendered,
+    }
     assert items and clones
-    leaks = [(secret, place) for secret, value in _secrets(sandbox).items()
-             for place, text in places.items() if value in text]
+    leaks = [
+        (secret, place)
+        for secret, value in _secrets(sandbox).items()
+        for place, text in places.items()
+        if value in text
+    ]
     assert leaks == []

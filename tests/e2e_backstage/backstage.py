@@ -30,6 +30,7 @@ PLUGIN_DIR = REPO_ROOT / "backstage-plugin"
 BACKEND_ENTRY = PLUGIN_DIR / "e2e-dist" / "e2e" / "backend" / "index.js"
 ORG_ENTITIES = PLUGIN_DIR / "e2e" / "backend" / "org.yaml"
 USER_REF = "user:default/jane.doe"
+ALLOWED_KINDS = ["Component", "System", "API", "Resource", "Location", "Template", "User", "Group"]
 
 
 def build_backend() -> None:
@@ -80,14 +81,7 @@ def app_config(sandbox: Sandbox, port: int, static_token: str, database: object)
         },
         "catalog": {
             "processingInterval": {"seconds": 1},
-            "rules": [
-                {
-                    "allow": [
-                        "Component", "System", "API", "Resource", "Location", "Template",
-                        "User", "Group",
-                    ]
-                }
-            ],  # fmt: skip
+            "rules": [{"allow": ALLOWED_KINDS}],
             "locations": [{"type": "file", "target": str(ORG_ENTITIES)}],
         },
         "scaffolder": {"taskRecovery": {"enabled": True, "staleTimeout": {"seconds": 2}}},
@@ -117,7 +111,7 @@ class Backstage:
             start_new_session=True,
         )
         log.close()
-        wait_for(self._ready, f"Backstage to start (log: {self.log_path})", timeout=120, interval=0.5)
+        wait_for(self._ready, f"Backstage to start ({self.log_path})", timeout=120, interval=0.5)
         self._user_token = None
 
     def _ready(self) -> bool:

@@ -77,6 +77,7 @@ def test_dotnet_sources_parse_as_csharp(classes: dict[str, ProjectClass], worksp
         assert csharp_problems(source.read_bytes()) == [], source.name
 
 
+@pytest.mark.timeout(900)  # the first run installs the npm packages into the cache
 def test_web_typechecks_lints_and_its_vitest_tests_pass(
     classes: dict[str, ProjectClass], workspace: Path
 ) -> None:
@@ -90,6 +91,7 @@ def test_web_typechecks_lints_and_its_vitest_tests_pass(
         assert "2 passed" in result.stdout
 
 
+@pytest.mark.timeout(900)
 def test_mobile_typechecks_lints_and_its_jest_test_passes(
     classes: dict[str, ProjectClass], workspace: Path
 ) -> None:

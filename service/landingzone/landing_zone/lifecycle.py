@@ -101,11 +101,15 @@ def resume_orphans(runtime: Runtime) -> int:
 def cancel(runtime: Runtime, record: Record) -> None:
     if record.status.terminal:
         raise Conflict("status", f"a {record.status.value} landing zone cannot be cancelled")
-    DBOS.cancel_workflow(workflow_id(record.id, record.run))
-    DBOS.cancel_workflow(provisioning_id(record.id, record.run))
+    for running in (workflow_id(record.id, record.run), provisioning_id(record.id, record.run)):
+        if DBOS.get_workflow_status(running) is not None:
+            DBOS.cancel_workflow(running)
     with SetWorkflowID(f"{record.id}:cancel"):
         DBOS.start_workflow(
-            cancel_workflow, Run(record.id, record.run), status_url(runtime, record.id)
+            cancel_workflow,
+            Run(record.id, record.run),
+            status_url(runtime, record.id),
+            runtime.configuration.settings.cancel_grace_seconds,
         )
 
 

@@ -138,7 +138,9 @@ def _finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: s
 
 def _finish_failed(run: Run, plan: Plan, failure: StageFailed, status_url: str) -> None:
     if plan.failure_policy == "compensate":
-        compensate(run, plan, f"Provisioning failed in {failure.stage}: {failure.message}")
+        compensate(
+            run, f"Provisioning failed in {failure.stage}: {failure.message}", cancelled=False
+        )
     set_status(run, Status.FAILED, (failure.stage, failure.message))
     message = outcome_message(plan, "failed", {}, status_url, failure.message)
     try:
@@ -251,26 +253,43 @@ def _stage_pipelines(run: Run, plan: Plan, repository: Repository, env: Reposito
 # ---------------------------------------------------------------- compensation
 
 
-def compensate(run: Run, plan: Plan, reason: str) -> None:
+def compensate(run: Run, reason: str, *, cancelled: bool, sweep: int = 0) -> None:
     """Undo what this landing zone created, newest first; each deletion is its own step."""
     resources = steps.current_resources(run)
     folder = resources.get("jenkins_folder")
+    repositories = list(resources.get("repositories", []))
     if isinstance(folder, str):
         steps.delete_jenkins_folder(run, folder)
-    for key in reversed(list(resources.get("repositories", []))):
+    for key in reversed(repositories):
         steps.delete_repository(run, key)
     sys_id = resources.get("request_sys_id")
-    if isinstance(sys_id, str):
-        steps.close_request(run, "record", sys_id, False, reason)
-    note(run, "compensated", None, "created resources removed", {"reason": reason})
+    if isinstance(sys_id, str) and not sweep:
+        if cancelled:
+            steps.cancel_request(run, sys_id, reason)
+        else:
+            steps.close_request(run, "record", sys_id, False, reason)
+    if folder or repositories or not sweep:
+        removed = [*repositories, *([folder] if isinstance(folder, str) else [])]
+        note(
+            run,
+            f"compensated-{sweep}",
+            None,
+            "created resources removed",
+            {"reason": reason, "removed": removed},
+        )
 
 
 @DBOS.workflow()
-def cancel_workflow(run: Run, status_url: str) -> None:
+def cancel_workflow(run: Run, status_url: str, grace_s: float) -> None:
     plan = steps.load_plan(run)
-    compensate(run, plan, "Cancelled by the requester.")
+    reason = "Cancelled by the requester."
+    compensate(run, reason, cancelled=True)
     set_status(run, Status.CANCELLED)
     steps.send_mail(run, "notify", outcome_message(plan, "cancelled", {}, status_url))
+    # A step that was mid-call when the cancel came still finishes that call; once it must
+    # have, sweep again for anything it created.
+    DBOS.sleep(grace_s)
+    compensate(run, reason, cancelled=True, sweep=1)
 
 
 class _failing_as:

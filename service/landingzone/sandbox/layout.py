@@ -107,6 +107,7 @@ class SandboxLayout:
             "LZ_SMTP_HOST": self.host,
             "LZ_SMTP_PORT": str(self.smtp_port),
             "LZ_APPROVAL_POLL_SECONDS": os.environ.get("LZ_APPROVAL_POLL_SECONDS", "10"),
+            "LZ_CANCEL_GRACE_SECONDS": os.environ.get("LZ_CANCEL_GRACE_SECONDS", "35"),
         }
 
     def public_description(self) -> dict[str, object]:

@@ -95,9 +95,7 @@ def promote_pipeline_xml(
         ),
     )
     return pipeline_xml(
-        PipelineDefinition(
-            clone_url, credentials_id, branch, script_path, description, parameters
-        )
+        PipelineDefinition(clone_url, credentials_id, branch, script_path, description, parameters)
     )
 
 
@@ -142,8 +140,10 @@ def _definition(root: ET.Element, pipeline: PipelineDefinition) -> None:
     definition = ET.SubElement(
         root,
         "definition",
-        {"class": "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition",
-         "plugin": "workflow-cps"},
+        {
+            "class": "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition",
+            "plugin": "workflow-cps",
+        },
     )
     scm = ET.SubElement(definition, "scm", {"class": "hudson.plugins.git.GitSCM", "plugin": "git"})
     _text(scm, "configVersion", "2")

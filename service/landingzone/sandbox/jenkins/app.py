@@ -105,7 +105,5 @@ def create_app(settings: JenkinsSimSettings) -> FastAPI:
         await run_in_threadpool(handle_push, request.headers, body, store, runner)
         return PlainTextResponse("OK")
 
-    register_item_routes(
-        app, settings, store, views, operations, security.reader, security.writer
-    )
+    register_item_routes(app, settings, store, views, operations, security.reader, security.writer)
     return app

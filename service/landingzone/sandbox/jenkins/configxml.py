@@ -144,9 +144,7 @@ def _branch_source(source: ET.Element | None) -> GitSource | None:
 
 
 def _parameters(root: ET.Element) -> tuple[ParameterDefinition, ...]:
-    definitions = root.find(
-        ".//hudson.model.ParametersDefinitionProperty/parameterDefinitions"
-    )
+    definitions = root.find(".//hudson.model.ParametersDefinitionProperty/parameterDefinitions")
     if definitions is None:
         return ()
     return tuple(_parameter(element) for element in definitions)

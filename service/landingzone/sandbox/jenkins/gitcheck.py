@@ -30,7 +30,7 @@ def branch_of(spec: str) -> str | None:
     name = spec.strip()
     for prefix in ("refs/heads/", "*/", "origin/", "refs/remotes/origin/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     return None if not name or "*" in name else name
 
@@ -89,9 +89,15 @@ def check_script(
             revision = _run(["git", "-C", clone_dir, "rev-parse", "HEAD"], env, timeout_s)
             ref = f"refs/remotes/origin/{branch}" if branch else "HEAD"
             report.lines.append(f"Checking out Revision {revision.stdout.strip()} ({ref})")
-            found = not script_path or _run(
-                ["git", "-C", clone_dir, "cat-file", "-e", f"HEAD:{script_path}"], env, timeout_s
-            ).returncode == 0
+            found = (
+                not script_path
+                or _run(
+                    ["git", "-C", clone_dir, "cat-file", "-e", f"HEAD:{script_path}"],
+                    env,
+                    timeout_s,
+                ).returncode
+                == 0
+            )
         except subprocess.TimeoutExpired:
             report.lines.append(f"ERROR: Timeout after {timeout_s:g} seconds fetching {url}")
             return report

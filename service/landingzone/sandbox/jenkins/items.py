@@ -1,6 +1,5 @@
 """Routes under `/job/…`: items addressed by `job/a/job/b` paths, then an action."""
 
-
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, unquote

@@ -95,9 +95,7 @@ class Operations:
         for definition in item.config.parameters:
             value = given.get(definition.name, definition.default)
             if definition.choices and value not in definition.choices:
-                raise JenkinsError(
-                    400, f"Illegal choice for parameter {definition.name}: {value}"
-                )
+                raise JenkinsError(400, f"Illegal choice for parameter {definition.name}: {value}")
             if definition.type_name == "BooleanParameterDefinition":
                 value = "true" if value.lower() in ("true", "on", "1") else "false"
             values.append((definition.name, value))

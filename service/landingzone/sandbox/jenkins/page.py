@@ -14,8 +14,12 @@ td,th{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical
 .SUCCESS{color:#1a7f37}.FAILURE{color:#cf222e}.building{color:#9a6700}
 .kind{color:#666;font-size:.85em}.desc{color:#555;font-size:.9em}
 """
-_KINDS = {"folder": "Folder", "pipeline": "Pipeline", "multibranch": "Multibranch",
-          "freestyle": "Freestyle"}
+_KINDS = {
+    "folder": "Folder",
+    "pipeline": "Pipeline",
+    "multibranch": "Multibranch",
+    "freestyle": "Freestyle",
+}
 
 
 def render_page(store: JenkinsStore, views: Views, version: str, under: str = "") -> str:

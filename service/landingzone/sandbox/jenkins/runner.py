@@ -107,9 +107,7 @@ class BuildRunner:
         if config.git.credentials_id:
             credentials = self._settings.git_credentials.get(config.git.credentials_id)
         script_path = config.script_path if config.kind == "pipeline" else ""
-        report = check_script(
-            config.git, script_path, credentials, self._settings.git_timeout_s
-        )
+        report = check_script(config.git, script_path, credentials, self._settings.git_timeout_s)
         if not report.succeeded:
             return "FAILURE", report.lines
         if config.kind == "pipeline":

@@ -97,15 +97,29 @@ def _params(text: str) -> Params:
 
 def _queue_item(row: sqlite3.Row) -> QueueItem:
     return QueueItem(
-        row["id"], row["job"], _params(row["params"]), row["cause"], row["state"],
-        row["since_ms"], row["ready_ms"], row["build_number"],
+        row["id"],
+        row["job"],
+        _params(row["params"]),
+        row["cause"],
+        row["state"],
+        row["since_ms"],
+        row["ready_ms"],
+        row["build_number"],
     )
 
 
 def _build(row: sqlite3.Row) -> Build:
     return Build(
-        row["job"], row["number"], row["queue_id"], _params(row["params"]), row["cause"],
-        row["started_ms"], bool(row["building"]), row["result"], row["duration_ms"], row["log"],
+        row["job"],
+        row["number"],
+        row["queue_id"],
+        _params(row["params"]),
+        row["cause"],
+        row["started_ms"],
+        bool(row["building"]),
+        row["result"],
+        row["duration_ms"],
+        row["log"],
     )
 
 
@@ -157,7 +171,7 @@ class JenkinsStore:
         return [
             item
             for item in self.items()
-            if item.full_name.startswith(prefix) and "/" not in item.full_name[len(prefix):]
+            if item.full_name.startswith(prefix) and "/" not in item.full_name[len(prefix) :]
         ]
 
     def put_item(self, full_name: str, config_xml: bytes) -> None:
@@ -245,8 +259,14 @@ class JenkinsStore:
             self._db.execute(
                 "INSERT INTO builds (job, number, queue_id, params, cause, started_ms, building) "
                 "VALUES (?, ?, ?, ?, ?, ?, 1)",
-                (item.job, number, queue_id, json.dumps([list(p) for p in item.params]),
-                 item.cause, now_ms()),
+                (
+                    item.job,
+                    number,
+                    queue_id,
+                    json.dumps([list(p) for p in item.params]),
+                    item.cause,
+                    now_ms(),
+                ),
             )
             self._db.execute(
                 "UPDATE queue SET state = ?, build_number = ? WHERE id = ?",

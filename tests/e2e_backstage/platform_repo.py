@@ -1,0 +1,58 @@
+"""The platform team's repository in the sandbox Bitbucket, holding catalog-info/ as in production.
+
+Backstage registers the Location from its Bitbucket URL, so the templates and the API's
+`$text: ./openapi.json` are read through the `bitbucketServer` integration.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.e2e_backstage.backstage import REPO_ROOT
+from tests.support.clients import bitbucket
+from tests.support.sandbox import Sandbox
+
+PROJECT = "PLAT"
+SLUG = "landing-zone"
+BRANCH = "refs/heads/main"
+
+
+def publish_catalog_info(sandbox: Sandbox, workdir: Path) -> str:
+    """Pushes catalog-info/ to PLAT/landing-zone and returns the Location's browse URL."""
+    client = bitbucket(sandbox)
+    if not client.project_exists(PROJECT):
+        client.create_project(PROJECT, "Platform", "The platform team's services")
+    repo = client.create_repo(PROJECT, SLUG)
+    clone_url = next(link["href"] for link in repo["links"]["clone"] if link["name"] == "http")
+
+    checkout = workdir / "platform-repo"
+    shutil.copytree(REPO_ROOT / "catalog-info", checkout / "catalog-info")
+    _git(sandbox, checkout, "init", "--quiet", "--initial-branch", "main")
+    _git(sandbox, checkout, "add", ".")
+    _git(
+        sandbox,
+        checkout,
+        "-c", "user.name=Platform Team", "-c", "user.email=platform@example.com",
+        "commit", "--quiet", "-m", "Landing Zone catalog entities",
+    )  # fmt: skip
+    _git(sandbox, checkout, "push", "--quiet", clone_url, "main")
+    client.set_default_branch(PROJECT, SLUG, BRANCH)
+    browse = repo["links"]["self"][0]["href"]
+    return f"{browse}/catalog-info/location.yaml?at={BRANCH.replace('/', '%2F')}"
+
+
+def _git(sandbox: Sandbox, cwd: Path, *args: str) -> None:
+    bb = sandbox.description["bitbucket"]
+    token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=60)
