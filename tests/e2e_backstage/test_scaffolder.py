@@ -143,7 +143,7 @@ def test_a_retail_component_waits_for_the_change_board_then_completes(
     values = task_values("branch-finder", tenant="retail", nodeVersion="24", basePath="/")
     run = TaskRun(backstage, backstage.create_task("landing-zone-web", values))
 
-    run.wait_for_log("pending_approval")
+    run.wait_for_log("[approve] approval requested in RITM")
     landing_zone_id = _landing_zone_id(run)
     assert run.completion is None
     assert not bitbucket(backstage_sandbox).repo_exists("RETAIL", "branch-finder")

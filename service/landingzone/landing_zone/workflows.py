@@ -111,6 +111,7 @@ def _stage_approve(
             {"request_number": record.number, "url": record.url},
         )
         deadline = steps.clock() + expiry_s
+        checks = 0
         while record.decision == "pending":
             remaining = deadline - steps.clock()
             if remaining <= 0:
@@ -119,8 +120,17 @@ def _stage_approve(
                 )
                 stage_failed(run, "approve", "approval expired")
                 return ApprovalRecord(record.sys_id, record.number, record.url, "cancelled")
-            DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
+            nudge = DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
             record = steps.read_request(run, record.sys_id)
+            checks += 1
+            if nudge is not None:
+                note(
+                    run,
+                    f"callback-{checks}",
+                    "approve",
+                    f"ServiceNow called back; {record.number} reads {record.decision}",
+                    {"decision": record.decision},
+                )
         if record.decision == "approved":
             stage_finished(run, "approve", f"approve: {record.number} approved")
         else:
