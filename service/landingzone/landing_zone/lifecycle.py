@@ -10,6 +10,7 @@ from dbos import DBOS, SetWorkflowID
 
 from landingzone.integrations.base import PermanentError
 from landingzone.landing_zone import workspace
+from landingzone.landing_zone.compensation import cancel_workflow
 from landingzone.landing_zone.models import (
     STAGES,
     ErrorView,
@@ -30,7 +31,6 @@ from landingzone.landing_zone.service import (
 )
 from landingzone.landing_zone.store import DuplicateKey, Record
 from landingzone.landing_zone.workflows import (
-    cancel_workflow,
     landing_zone_workflow,
     provisioning_id,
     workflow_id,
