@@ -147,3 +147,20 @@ def test_cancel_mid_provisioning_leaves_nothing_behind(sandbox: Sandbox) -> None
     )
     events = sandbox.events(accepted["id"])
     assert any(e["message"] == "created resources removed" for e in events)
+
+
+def test_a_slow_create_that_timed_out_but_landed_is_found_not_repeated(sandbox: Sandbox) -> None:
+    # ServiceNow records the request, then answers after the client (5 s timeout) gave up.
+    sandbox.fault(
+        "servicenow",
+        method="POST",
+        path=r"/api/now/table/sc_req_item$",
+        after_effect=True,
+        delay_seconds=7,
+        times=1,
+    )
+    accepted = sandbox.create(request_body("slow-ticket"))
+    done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
+    assert done["status"] == "completed", done["error"]
+    assert _stage(done, "approve")["attempts"] >= 2
+    assert len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})) == 1

@@ -114,6 +114,7 @@ def running_sandbox(data_dir: Path, database_url: str | None = None) -> Iterator
     env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     env["LZ_APPROVAL_POLL_SECONDS"] = "2"
     env["LZ_CANCEL_GRACE_SECONDS"] = "3"
+    env["LZ_CALL_TIMEOUT_SECONDS"] = "5"
     if database_url:
         env["LZ_DATABASE_URL"] = database_url
     data_dir.mkdir(parents=True, exist_ok=True)

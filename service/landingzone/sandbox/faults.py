@@ -4,9 +4,10 @@
 every held request. A rule matches a method and a path regular expression and applies `times`
 times (0 = until removed):
 
-- `status`: answer this status instead of the real answer (`after_effect: true` runs the real
-  request first, so the change happens although the client sees an error);
-- `delay_seconds`: answer late;
+- `status`: answer this status instead of the real answer;
+- `after_effect: true`: run the real request first, so the change happens although the client
+  sees an error or, with `delay_seconds`, gives up waiting;
+- `delay_seconds`: answer late (before the request runs, or after it with `after_effect`);
 - `hold: true`: keep the request waiting until the rules are deleted.
 """
 
@@ -76,6 +77,9 @@ class FaultInjector:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        if rule.after_effect:
+            await self._after_effect(rule, scope, receive, send)
+            return
         if rule.delay_seconds:
             await asyncio.sleep(rule.delay_seconds)
         if rule.hold:
@@ -83,9 +87,24 @@ class FaultInjector:
         if rule.status is None:
             await self.app(scope, receive, send)
             return
-        if rule.after_effect:
-            await self.app(scope, receive, _discard)
         await _answer(send, rule.status, {"errors": [{"message": "injected fault"}]})
+
+    async def _after_effect(
+        self, rule: FaultRule, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        answer: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            answer.append(message)
+
+        await self.app(scope, receive, keep)
+        if rule.delay_seconds:
+            await asyncio.sleep(rule.delay_seconds)
+        if rule.status is not None:
+            await _answer(send, rule.status, {"errors": [{"message": "injected fault"}]})
+            return
+        for message in answer:
+            await send(message)
 
     def _take(self, method: str, path: str) -> FaultRule | None:
         with self._lock:
@@ -122,10 +141,6 @@ class FaultInjector:
         else:
             with self._lock:
                 await _answer(send, 200, [rule.describe() for rule in self.rules])
-
-
-async def _discard(message: Message) -> None:
-    return None
 
 
 async def _answer(send: Send, status: int, payload: object) -> None:

@@ -12,6 +12,12 @@ SERVICE_USER = "landingzone"
 APPROVER = "cab.approver"
 GIT_CREDENTIALS_ID = "bitbucket-http"
 SANDBOX_GROUPS = ("payments", "platform", "web", "mobile", "data", "team-a")
+# Settings a sandbox user may override from the environment; the values are the sandbox's own.
+SANDBOX_TUNING = {
+    "LZ_APPROVAL_POLL_SECONDS": "10",
+    "LZ_CANCEL_GRACE_SECONDS": "35",
+    "LZ_CALL_TIMEOUT_SECONDS": "30",
+}
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,8 @@ class SandboxLayout:
             "LZ_SERVICENOW_CALLBACK_SECRET": self.callback_secret,
             "LZ_SMTP_HOST": self.host,
             "LZ_SMTP_PORT": str(self.smtp_port),
-            "LZ_APPROVAL_POLL_SECONDS": os.environ.get("LZ_APPROVAL_POLL_SECONDS", "10"),
-            "LZ_CANCEL_GRACE_SECONDS": os.environ.get("LZ_CANCEL_GRACE_SECONDS", "35"),
+            **SANDBOX_TUNING,
+            **{name: os.environ[name] for name in SANDBOX_TUNING if name in os.environ},
         }
 
     def public_description(self) -> dict[str, object]:
