@@ -31,7 +31,13 @@ from pathlib import Path
 
 import yaml
 
-from landingzone.rendering import DEFAULT_TEMPLATES_ROOT, RenderContext, load_classes, render_project
+from landingzone.rendering import (
+    DEFAULT_TEMPLATES_ROOT,
+    ProjectClass,
+    RenderContext,
+    load_classes,
+    render_project,
+)
 from landingzone.rendering.classes import validate_parameters
 
 VENV_BIN = Path(sys.executable).parent
@@ -70,6 +76,15 @@ def timed(action: Callable[[Path], None], work: Path, runs: int) -> float:
     return statistics.median(samples)
 
 
+def service_in_process(
+    project_class: ProjectClass, context: RenderContext
+) -> Callable[[Path], None]:
+    def run(out: Path) -> None:
+        render_project(project_class, context, out)
+
+    return run
+
+
 def service_cli(class_id: str, context: RenderContext) -> Callable[[Path], None]:
     sets = [f"{k}={v}" for k, v in dataclasses.asdict(context).items()
             if k not in ("parameters", "class_id")]  # fmt: skip
@@ -84,7 +99,9 @@ def service_cli(class_id: str, context: RenderContext) -> Callable[[Path], None]
     return run
 
 
-def cookiecutter_cli(template: Path, values: dict[str, object], work: Path) -> Callable[[Path], None]:
+def cookiecutter_cli(
+    template: Path, values: dict[str, object], work: Path
+) -> Callable[[Path], None]:
     config = work / "cookiecutter-config.yaml"
     config.write_text(yaml.safe_dump({
         "default_context": values,
@@ -117,9 +134,8 @@ def main() -> int:
             context = context_for(class_id)
             values = {k: v for k, v in dataclasses.asdict(context).items() if k != "parameters"}
             values["parameters"] = validate_parameters(project_class, {})
-            in_process = lambda out: None if render_project(project_class, context, out) else None  # noqa: E731
             renderers = {
-                "service": in_process,
+                "service": service_in_process(project_class, context),
                 "service-cli": service_cli(class_id, context),
                 "cookiecutter-cli": cookiecutter_cli(project_class.template_dir, values, work),
             }

@@ -236,6 +236,13 @@ class TaskRun:
 
         return wait_for(seen, f"'{fragment}' in task {self.task_id}'s log", timeout, 0.3)
 
+    def wait_for_event(self, event_type: str, timeout: float = 120.0) -> dict[str, Any]:
+        def seen() -> dict[str, Any] | None:
+            self.poll()
+            return next((e for e in self.events if e["type"] == event_type), None)
+
+        return wait_for(seen, f"a '{event_type}' event of task {self.task_id}", timeout, 0.3)
+
     def follow_to_end(self, timeout: float = 180.0) -> dict[str, Any]:
         def finished() -> dict[str, Any] | None:
             self.poll()

@@ -38,7 +38,8 @@ def test_a_task_recovered_after_a_crash_yields_one_landing_zone(
         backstage.start()
 
         recovered = TaskRun(backstage, first.task_id)
-        recovered.wait_for_log("Task recovered", timeout=60)
+        recovery = recovered.wait_for_event("recovered", timeout=60)
+        assert recovery["body"]["recoverStrategy"] == "startOver"
         recovered.wait_for_log(f"Landing zone {landing_zone_id} requested", timeout=60)
         approver = servicenow(backstage_sandbox, as_approver=True)
         [item] = records(approver, "sc_req_item", {"correlation_id": landing_zone_id})
