@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -162,6 +162,16 @@ async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> A
             await asyncio.sleep(STREAM_POLL_SECONDS)
 
 
+def _transition(
+    runtime: Runtime, landing_zone_id: str, change: Callable[[Runtime, Record], None]
+) -> LandingZoneView:
+    try:
+        change(runtime, _record(runtime, landing_zone_id))
+    except lifecycle.Conflict as conflict:
+        raise ApiError(409, ("path", "id"), conflict.message, "conflict") from conflict
+    return lifecycle.view(runtime, _record(runtime, landing_zone_id))
+
+
 @router.post(
     "/landing-zones/{landing_zone_id}/cancel",
     status_code=202,
@@ -169,12 +179,8 @@ async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> A
     response_model_by_alias=True,
 )
 def cancel_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
-    record = _record(runtime, landing_zone_id)
-    try:
-        lifecycle.cancel(runtime, record)
-    except lifecycle.Conflict as conflict:
-        raise ApiError(409, ("path", "id"), conflict.message, "conflict") from conflict
-    return lifecycle.view(runtime, _record(runtime, landing_zone_id))
+    """Stop the landing zone and undo what it created; 409 once it has ended."""
+    return _transition(runtime, landing_zone_id, lifecycle.cancel)
 
 
 @router.post(
@@ -184,9 +190,5 @@ def cancel_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZon
     response_model_by_alias=True,
 )
 def retry_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
-    record = _record(runtime, landing_zone_id)
-    try:
-        lifecycle.retry(runtime, record)
-    except lifecycle.Conflict as conflict:
-        raise ApiError(409, ("path", "id"), conflict.message, "conflict") from conflict
-    return lifecycle.view(runtime, _record(runtime, landing_zone_id))
+    """Run a failed landing zone again; work already done is found and kept."""
+    return _transition(runtime, landing_zone_id, lifecycle.retry)
