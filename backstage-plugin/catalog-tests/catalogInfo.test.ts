@@ -29,14 +29,11 @@ function readEntities(path: string): Entity[] {
   return yaml.parseAllDocuments(readFileSync(path, 'utf8')).map(doc => doc.toJS() as Entity);
 }
 
-/** Resolves `$yaml` and `$text` placeholders relative to the file, as the catalog does. */
+/** Resolves `$text` placeholders relative to the file, as the catalog does for URL locations. */
 function resolvePlaceholders(value: unknown, base: string): unknown {
   if (Array.isArray(value)) return value.map(item => resolvePlaceholders(item, base));
   if (typeof value !== 'object' || value === null) return value;
   const record = value as Json;
-  if (typeof record.$yaml === 'string') {
-    return yaml.parse(readFileSync(join(base, record.$yaml), 'utf8'));
-  }
   if (typeof record.$text === 'string') {
     return readFileSync(join(base, record.$text), 'utf8');
   }

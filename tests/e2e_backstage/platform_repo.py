@@ -42,7 +42,7 @@ def publish_catalog_info(sandbox: Sandbox, workdir: Path) -> str:
     _git(sandbox, checkout, "push", "--quiet", clone_url, "main")
     client.set_default_branch(PROJECT, SLUG, BRANCH)
     browse = repo["links"]["self"][0]["href"]
-    return f"{browse}/catalog-info/location.yaml?at={BRANCH.replace('/', '%2F')}"
+    return f"{browse}/catalog-info/location.yaml"
 
 
 def _git(sandbox: Sandbox, cwd: Path, *args: str) -> None:

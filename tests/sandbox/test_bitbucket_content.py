@@ -49,6 +49,13 @@ def test_raw_and_browse_serve_files_the_way_backstage_reads_them(
         not_json_response=True,
     )
     assert page_raw == b"print('hi')\n"
+    # Backstage sends an empty `at` when its URL names no branch: the default branch answers.
+    default_branch = bb.get(
+        f"projects/{PROJECT}/repos/{slug}/raw/catalog-info.yaml",
+        params={"at": ""},
+        not_json_response=True,
+    )
+    assert default_branch == b"kind: Component\n"
 
     directory = bb.get(
         f"rest/api/1.0/projects/{PROJECT}/repos/{slug}/browse", params={"at": "refs/heads/main"}

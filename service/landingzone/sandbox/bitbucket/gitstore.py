@@ -143,7 +143,7 @@ class GitStore:
 
     def resolve(self, repository_id: int, at: str | None) -> str:
         """The commit id that `at` names (full ref, short branch or tag name, or commit id)."""
-        if at is None:
+        if not at:  # Bitbucket reads a missing or empty `at` as the default branch
             candidates = [self.default_ref(repository_id)]
         elif not _SAFE_REV.match(at) or ".." in at:
             raise GitStoreError(f"invalid revision: {at!r}")
