@@ -15,7 +15,7 @@ from landingzone.api.auth import require_token
 from landingzone.api.errors import install_error_handlers
 from landingzone.api.limits import BodySizeLimit
 from landingzone.api.metrics import Metrics
-from landingzone.api.routes import approvals, classes, health, landing_zones
+from landingzone.api.routes import approvals, classes, dashboard, health, landing_zones
 from landingzone.config import Configuration, Settings
 from landingzone.integrations.factory import build_integrations
 from landingzone.landing_zone import lifecycle, runtime
@@ -100,4 +100,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(classes.router, dependencies=secured)
     app.include_router(approvals.router)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.sandbox import Sandbox, request_body
@@ -137,3 +138,12 @@ def test_events_are_ordered_and_streamed_to_the_end(sandbox: Sandbox) -> None:
     assert kinds[-1] == "end" and kinds.count("progress") >= 8
     events = sandbox.events(accepted["id"])
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_dashboard_page_carries_no_data_and_a_strict_policy(sandbox: Sandbox) -> None:
+    accepted = sandbox.create(request_body("dashboard-row"))
+    page = httpx.get(f"{sandbox.api_url}/", timeout=10)
+    assert page.status_code == 200
+    assert "connect-src 'self'" in page.headers["content-security-policy"]
+    assert "Landing Zone" in page.text and "dashboard-row" not in page.text
+    sandbox.wait_status(accepted["id"], {"completed", "failed"})

@@ -1,0 +1,23 @@
+"""A read-only dashboard for the platform team; it holds no data, the browser fetches the API."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+router = APIRouter(tags=["operations"])
+
+_PAGE = files("landingzone.api").joinpath("static/dashboard.html").read_text(encoding="utf-8")
+_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def dashboard() -> HTMLResponse:
+    return HTMLResponse(
+        _PAGE, headers={"Content-Security-Policy": _POLICY, "X-Content-Type-Options": "nosniff"}
+    )
