@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     approval_poll_seconds: float = 60.0
     approval_expiry_hours: float = 72.0
     provisioning_concurrency: int = 4
+    intake_per_second: int = 5
     step_max_attempts: int = 5
     step_retry_interval_seconds: float = 1.0
     call_timeout_seconds: float = 30.0

@@ -21,7 +21,7 @@ from landingzone.integrations.factory import build_integrations
 from landingzone.landing_zone import lifecycle, runtime
 from landingzone.landing_zone.store import Store
 from landingzone.landing_zone.tables import engine_for
-from landingzone.landing_zone.workflows import PROVISIONING_QUEUE
+from landingzone.landing_zone.workflows import INTAKE_QUEUE, PROVISIONING_QUEUE
 from landingzone.rendering.classes import load_classes
 
 log = logging.getLogger("landingzone")
@@ -53,6 +53,14 @@ def start_engine(settings: Settings) -> None:
         }
     )
     DBOS.launch()
+    # Intake smooths bursts: landing zones start (and open their ServiceNow record) at a bounded
+    # rate across all replicas. Provisioning bounds how many talk to Bitbucket and Jenkins at once.
+    DBOS.register_queue(
+        INTAKE_QUEUE,
+        limiter={"limit": settings.intake_per_second, "period": 1.0},
+        polling_interval_sec=0.2,
+        on_conflict="always_update",
+    )
     DBOS.register_queue(
         PROVISIONING_QUEUE,
         worker_concurrency=settings.provisioning_concurrency,

@@ -31,6 +31,7 @@ from landingzone.landing_zone.service import (
 )
 from landingzone.landing_zone.store import DuplicateKey, Record
 from landingzone.landing_zone.workflows import (
+    INTAKE_QUEUE,
     landing_zone_workflow,
     provisioning_id,
     workflow_id,
@@ -75,8 +76,10 @@ def _same_or_conflict(existing: Record, digest: str) -> Record:
 
 def start(runtime: Runtime, landing_zone_id: str, run_number: int) -> None:
     settings = runtime.configuration.settings
+    intake = DBOS.retrieve_queue(INTAKE_QUEUE)
+    assert intake is not None, "the intake queue is registered at start-up"
     with SetWorkflowID(workflow_id(landing_zone_id, run_number)):
-        DBOS.start_workflow(
+        intake.enqueue(
             landing_zone_workflow,
             Run(landing_zone_id, run_number),
             status_url(runtime, landing_zone_id),

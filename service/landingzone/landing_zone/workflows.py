@@ -30,6 +30,7 @@ from landingzone.landing_zone.progress import (
 from landingzone.landing_zone.service import Plan
 
 APPROVAL_TOPIC = "approval"
+INTAKE_QUEUE = "intake"
 PROVISIONING_QUEUE = "provisioning"
 ENVIRONMENTS = ("dev", "test", "prod")
 
