@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.support.clients import (
     bitbucket,
@@ -166,3 +167,17 @@ def test_every_class_lands_with_its_rendered_project(
     ):
         assert (project / required).is_file(), required
     assert done["links"]["request_number"] in (project / "catalog-info.yaml").read_text()
+
+
+def test_a_hostile_description_lands_as_plain_text(sandbox: Sandbox, tmp_path: Path) -> None:
+    payload = (
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }} "
+        "{% for x in range(9) %}x{% endfor %} $(id) `id` ../../etc"
+    )
+    accepted = sandbox.create(request_body("hostile-text", description=payload))
+    done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
+    assert done["status"] == "completed", done["error"]
+    assert done["description"] == payload
+    project = git_clone(sandbox, done["links"]["clone"], tmp_path / "hostile")
+    entity = yaml.safe_load((project / "catalog-info.yaml").read_text())
+    assert entity["metadata"]["description"] == payload
