@@ -15,8 +15,9 @@ def test_dockerfile_passes_hadolint() -> None:
     hadolint = shutil.which("hadolint") or str(Path(__file__).parents[1] / ".venv/bin/hadolint")
     if not Path(hadolint).exists():
         pytest.skip("hadolint is not installed")
-    result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -31,7 +32,8 @@ def test_the_command_offers_every_documented_subcommand() -> None:
     landingzone = ROOT / ".venv" / "bin" / "landingzone"
     if not landingzone.exists():
         pytest.skip("the console script is not installed in .venv")
-    result = subprocess.run([str(landingzone), "--help"], capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [str(landingzone), "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
     for command in ("serve", "sandbox", "render", "openapi"):
         assert command in result.stdout

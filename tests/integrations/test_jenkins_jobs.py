@@ -25,10 +25,14 @@ def parse(document: str) -> ET.Element:
 
 
 def test_the_build_pipeline_reads_its_jenkinsfile_from_the_branch_and_follows_pushes() -> None:
-    root = parse(build_pipeline_xml(
-        "http://bb:7990/scm/prj/app.git?x=1&y=2", "bitbucket-http", "main",
-        description="Builds app",
-    ))
+    root = parse(
+        build_pipeline_xml(
+            "http://bb:7990/scm/prj/app.git?x=1&y=2",
+            "bitbucket-http",
+            "main",
+            description="Builds app",
+        )
+    )
 
     assert root.tag == "flow-definition"
     assert root.findtext("description") == "Builds app"
@@ -44,10 +48,14 @@ def test_the_build_pipeline_reads_its_jenkinsfile_from_the_branch_and_follows_pu
 
 
 def test_the_promote_pipeline_asks_for_a_version_and_one_of_the_environments() -> None:
-    root = parse(promote_pipeline_xml(
-        "http://bb:7990/scm/prj/app.git", "bitbucket-http",
-        environments=["dev", "test", "prod"], description="Promotes app",
-    ))
+    root = parse(
+        promote_pipeline_xml(
+            "http://bb:7990/scm/prj/app.git",
+            "bitbucket-http",
+            environments=["dev", "test", "prod"],
+            description="Promotes app",
+        )
+    )
 
     definitions = root.find(
         "properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions"
@@ -84,13 +92,23 @@ def test_hostile_values_stay_text_in_every_document() -> None:
 
 
 def test_parameter_defaults_follow_jenkins_rules() -> None:
-    root = parse(pipeline_xml(PipelineDefinition(
-        "http://bb/scm/p/a.git", "bb", "refs/heads/release", "ci/Jenkinsfile", "",
-        parameters=(
-            PipelineParameter("VERSION", "", default="latest"),
-            PipelineParameter("TARGET", "", choices=("dev", "test", "prod"), default="test"),
-        ),
-    )))
+    root = parse(
+        pipeline_xml(
+            PipelineDefinition(
+                "http://bb/scm/p/a.git",
+                "bb",
+                "refs/heads/release",
+                "ci/Jenkinsfile",
+                "",
+                parameters=(
+                    PipelineParameter("VERSION", "", default="latest"),
+                    PipelineParameter(
+                        "TARGET", "", choices=("dev", "test", "prod"), default="test"
+                    ),
+                ),
+            )
+        )
+    )
 
     assert root.findtext(".//hudson.model.StringParameterDefinition/defaultValue") == "latest"
     # A choice parameter defaults to its first choice.
@@ -98,6 +116,8 @@ def test_parameter_defaults_follow_jenkins_rules() -> None:
     assert root.findtext(f"{SCM}/branches/hudson.plugins.git.BranchSpec/name") == "*/release"
     assert root.find(".//hudson.triggers.SCMTrigger") is None
     with pytest.raises(ValueError, match="name"):
-        pipeline_xml(PipelineDefinition(
-            "u", "c", "main", "Jenkinsfile", "", parameters=(PipelineParameter(" ", ""),)
-        ))
+        pipeline_xml(
+            PipelineDefinition(
+                "u", "c", "main", "Jenkinsfile", "", parameters=(PipelineParameter(" ", ""),)
+            )
+        )

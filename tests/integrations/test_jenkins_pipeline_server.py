@@ -29,9 +29,13 @@ from tests.support.sandbox import wait_for
 
 USER, TOKEN = "landingzone", "tok-5b1e9f0c2d7a4e8b"
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-    "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "PATH": "/usr/bin:/bin",
 }
 HOSTILE = '</description><script>alert("x")</script> & ]]> <!-- ${env.SECRET} \x07\x00 é'
 
@@ -69,13 +73,17 @@ def pipelines_for(url: str, token: str = TOKEN, timeout: float = 10) -> JenkinsP
 def setup(tmp_path: Path) -> Iterator[Setup]:
     port = free_port()
     settings = JenkinsSimSettings(
-        data_dir=tmp_path / "jenkins", base_url=f"http://127.0.0.1:{port}",
-        users={USER: TOKEN}, git_credentials={"bitbucket-http": ("svc", "pw")},
+        data_dir=tmp_path / "jenkins",
+        base_url=f"http://127.0.0.1:{port}",
+        users={USER: TOKEN},
+        git_credentials={"bitbucket-http": ("svc", "pw")},
     )
     with serving(FaultInjector(create_app(settings)), port=port) as running:
         yield Setup(
-            running.url, pipelines_for(running.url),
-            jenkins.Jenkins(running.url, USER, TOKEN, timeout=10), bare_repository(tmp_path),
+            running.url,
+            pipelines_for(running.url),
+            jenkins.Jenkins(running.url, USER, TOKEN, timeout=10),
+            bare_repository(tmp_path),
         )
 
 
@@ -102,9 +110,7 @@ def test_replaying_every_step_makes_one_folder_one_job_and_one_build(setup: Setu
 
     assert folder_urls == {f"{setup.url}/job/retail/job/payments-api/"}
     assert job_urls == {f"{setup.url}/job/retail/job/payments-api/job/build/"}
-    assert [j["fullname"] for j in server.get_all_jobs()] == [
-        "retail", "retail/payments-api", job
-    ]
+    assert [j["fullname"] for j in server.get_all_jobs()] == ["retail", "retail/payments-api", job]
     assert server.get_job_info("retail/payments-api")["description"] == "Payments API"
     assert server.get_job_info("retail")["description"] == ""
     assert first == second and first.job_url == job_urls.pop()
@@ -123,7 +129,11 @@ def test_ensure_pipeline_replaces_the_configuration_of_an_existing_job(setup: Se
 
 def test_the_promote_job_offers_version_and_target_environment(setup: Setup) -> None:
     promote = PipelineDefinition(
-        setup.repo_url, "bitbucket-http", "main", "Jenkinsfile.promote", "Promotes payments-api",
+        setup.repo_url,
+        "bitbucket-http",
+        "main",
+        "Jenkinsfile.promote",
+        "Promotes payments-api",
         parameters=(
             PipelineParameter("VERSION", "Image version to promote"),
             PipelineParameter("TARGET_ENVIRONMENT", "Where to deploy", ("dev", "test", "prod")),
@@ -137,8 +147,9 @@ def test_the_promote_job_offers_version_and_target_environment(setup: Setup) -> 
     assert definitions["TARGET_ENVIRONMENT"]["type"] == "ChoiceParameterDefinition"
     assert definitions["TARGET_ENVIRONMENT"]["choices"] == ["dev", "test", "prod"]
 
-    queued = setup.pipelines.trigger_build("promote", {"VERSION": "1.0.3",
-                                                       "TARGET_ENVIRONMENT": "prod"})
+    queued = setup.pipelines.trigger_build(
+        "promote", {"VERSION": "1.0.3", "TARGET_ENVIRONMENT": "prod"}
+    )
     assert setup.server.get_queue_item(queued.queue_id)["params"] == (
         "\nVERSION=1.0.3\nTARGET_ENVIRONMENT=prod"
     )

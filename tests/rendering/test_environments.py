@@ -127,7 +127,7 @@ def test_environment_repository_records_values_scopes_and_secret_references(
         assert data["registry"] == env.registry.value
         assert data["secrets"] == {name: value.value for name, value in env.secrets}
         assert data["scopes"] == env.scopes()
-        assert f"  cpu: \"{env.quota_cpu.value}\"  # scope: {env.quota_cpu.scope}" in text
+        assert f'  cpu: "{env.quota_cpu.value}"  # scope: {env.quota_cpu.scope}' in text
         namespace, quota = yaml.safe_load_all((folder / "namespace.yaml").read_text())
         assert namespace["metadata"]["name"] == env.namespace.value
         assert quota["spec"]["hard"]["limits.cpu"] == env.quota_cpu.value
@@ -147,6 +147,7 @@ def test_environments_built_by_hand_are_checked_again_before_rendering(workspace
     with pytest.raises(EnvironmentConfigError) as caught:
         render_environment(_context([forged, *good[1:]], "svc"), workspace)
     assert {path for path, _ in caught.value.errors} == {
-        "environments.dev.namespace", "environments.dev.secrets.db"
+        "environments.dev.namespace",
+        "environments.dev.secrets.db",
     }
     assert list(workspace.iterdir()) == []

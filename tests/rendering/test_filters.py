@@ -23,7 +23,7 @@ TRICKY = [
     "line\nbreak\r\ncrlf\ttab",
     "unicode ü 支払い 🚀 \u2028 \u00a0 \u0085",
     "key: value\n- item\n---\n...",
-    "<tag attr=\"1\">&amp; ]]> <!-- -->",
+    '<tag attr="1">&amp; ]]> <!-- -->',
     "\\u0022 \\n \\\\",
     "x" * 1000,
 ]

@@ -40,22 +40,20 @@ PAYLOADS = [
     "..\\..\\windows\\system32",
     "$(" + _SHELL + ") `" + _SHELL + "` ; " + _SHELL + " && " + _SHELL + " | sh",
     "'; " + _SHELL + "; echo '",
-    "\"; " + _SHELL + "; echo \"",
+    '"; ' + _SHELL + '; echo "',
     "line one\r\nannotations:\r\n  evil: true",
     "nul\x00byte",
     "bell\x07 escape\x1b[31m red",
     "right-to-left \u202e override",
     "</description><evil/><description>",
     "<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>&e;",
-    "\"description\": \"forged\", \"x\": \"",
+    '"description": "forged", "x": "',
     "key: value\n---\nkind: Secret",
     "A" * 5000,
     "🚀" * 300,
 ]
 TEXT_FIELDS = [
-    f.name
-    for f in dataclasses.fields(RenderContext)
-    if f.name not in ("parameters", "class_id")
+    f.name for f in dataclasses.fields(RenderContext) if f.name not in ("parameters", "class_id")
 ]
 # What an evaluated payload would print; no payload holds these strings itself.
 EVIDENCE = ("1337", "root:x:0:0", "<class 'object'>", "<Context {", "dict_items(")

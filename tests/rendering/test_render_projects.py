@@ -170,9 +170,7 @@ def test_jenkinsfiles_parse_and_run_the_platform_stages(
     assert f"'{clone}{context.component_name}-env.git'".encode() in promote
 
 
-def test_parameters_shape_the_project(
-    classes: dict[str, ProjectClass], workspace: Path
-) -> None:
+def test_parameters_shape_the_project(classes: dict[str, ProjectClass], workspace: Path) -> None:
     def render(class_id: str, **parameters: object) -> Path:
         context = make_context(class_id, parameters=parameters)
         return render_project(classes[class_id], context, workspace / class_id).root
@@ -187,7 +185,7 @@ def test_parameters_shape_the_project(
     assert "FROM mcr.microsoft.com/dotnet/aspnet:8.0" in (dotnet / "Dockerfile").read_text()
     web = render("web", nodeVersion="22", basePath="/portal/")
     assert "FROM node:22-alpine AS build" in (web / "Dockerfile").read_text()
-    assert "base: \"/portal/\"," in (web / "vite.config.ts").read_text()
+    assert 'base: "/portal/",' in (web / "vite.config.ts").read_text()
     mobile = render("mobile", platforms=["android"])
     bundle = json.loads((mobile / "package.json").read_text())["scripts"]["bundle"]
     assert "--platform android" in bundle and "ios" not in bundle

@@ -38,18 +38,25 @@ class Sandboxes:
 def sandboxes(tmp_path: Path) -> Iterator[Sandboxes]:
     bb_port, jenkins_port = free_port(), free_port()
     bb_settings = BitbucketSimSettings(
-        data_dir=tmp_path / "bitbucket", base_url=f"http://127.0.0.1:{bb_port}",
-        users={BB_USER: BB_PASSWORD}, projects={"PRJ": "Project"},
+        data_dir=tmp_path / "bitbucket",
+        base_url=f"http://127.0.0.1:{bb_port}",
+        users={BB_USER: BB_PASSWORD},
+        projects={"PRJ": "Project"},
     )
     jenkins_settings = JenkinsSimSettings(
-        data_dir=tmp_path / "jenkins", base_url=f"http://127.0.0.1:{jenkins_port}",
+        data_dir=tmp_path / "jenkins",
+        base_url=f"http://127.0.0.1:{jenkins_port}",
         users={JENKINS_USER: JENKINS_TOKEN},
-        git_credentials={"bitbucket-http": (BB_USER, BB_PASSWORD),
-                         "stale": (BB_USER, "an-old-password")},
+        git_credentials={
+            "bitbucket-http": (BB_USER, BB_PASSWORD),
+            "stale": (BB_USER, "an-old-password"),
+        },
         webhook_secret=HOOK_SECRET,
     )
-    with serving(bitbucket_app(bb_settings), port=bb_port) as bb, \
-            serving(create_app(jenkins_settings), port=jenkins_port) as jk:
+    with (
+        serving(bitbucket_app(bb_settings), port=bb_port) as bb,
+        serving(create_app(jenkins_settings), port=jenkins_port) as jk,
+    ):
         yield Sandboxes(
             Bitbucket(bb.url, username=BB_USER, password=BB_PASSWORD),
             jenkins.Jenkins(jk.url, JENKINS_USER, JENKINS_TOKEN, timeout=10),
@@ -59,10 +66,15 @@ def sandboxes(tmp_path: Path) -> Iterator[Sandboxes]:
 
 def push_jenkinsfile(clone_url: str, work: Path) -> None:
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work.parent),
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
-        "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-        "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work.parent),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_AUTHOR_NAME": "Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
     }
     authenticated = clone_url.replace("http://", f"http://{BB_USER}:{BB_PASSWORD}@", 1)
     work.mkdir()
@@ -83,8 +95,13 @@ def test_a_push_to_bitbucket_builds_the_pipeline_with_the_mapped_credentials(
     repo = sandboxes.bitbucket.create_repo("PRJ", "payments-api")
     clone_url = next(link["href"] for link in repo["links"]["clone"] if link["name"] == "http")
     sandboxes.bitbucket.create_webhook(
-        "PRJ", repo["slug"], "jenkins", ["repo:refs_changed"],
-        f"{sandboxes.jenkins_url}/bitbucket-scmsource-hook/notify", True, HOOK_SECRET,
+        "PRJ",
+        repo["slug"],
+        "jenkins",
+        ["repo:refs_changed"],
+        f"{sandboxes.jenkins_url}/bitbucket-scmsource-hook/notify",
+        True,
+        HOOK_SECRET,
     )
     server = sandboxes.jenkins
     server.create_job("build", pipeline_xml(clone_url, push_trigger=True))

@@ -21,9 +21,13 @@ from tests.support.sandbox import wait_for
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
 HOOK_SECRET = "hook-secret-42"
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-    "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "PATH": "/usr/bin:/bin",
 }
 
 
@@ -45,14 +49,21 @@ def bare_repository(root: Path, files: dict[str, str]) -> str:
 
 
 def pipeline_xml(
-    url: str, script_path: str = "Jenkinsfile", branch: str = "main",
-    parameters: str = "", push_trigger: bool = False,
+    url: str,
+    script_path: str = "Jenkinsfile",
+    branch: str = "main",
+    parameters: str = "",
+    push_trigger: bool = False,
 ) -> str:
     trigger = (
-        "<org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers>"
-        "<hudson.triggers.SCMTrigger><spec/></hudson.triggers.SCMTrigger>"
-        "</triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>"
-    ) if push_trigger else ""
+        (
+            "<org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers>"
+            "<hudson.triggers.SCMTrigger><spec/></hudson.triggers.SCMTrigger>"
+            "</triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>"
+        )
+        if push_trigger
+        else ""
+    )
     return (
         "<flow-definition plugin='workflow-job'><description/><properties>"
         f"{trigger}{parameters}</properties>"
@@ -181,7 +192,8 @@ def test_parameters_come_from_the_config_xml_and_reach_the_build(
     build = finished(server, "promote", 1)
     parameters = next(a for a in build["actions"] if a["_class"] == "hudson.model.ParametersAction")
     assert [(p["name"], p["value"]) for p in parameters["parameters"]] == [
-        ("VERSION", "1.4.2 rc"), ("TARGET_ENVIRONMENT", "test")
+        ("VERSION", "1.4.2 rc"),
+        ("TARGET_ENVIRONMENT", "test"),
     ]
 
     defaulted = left_queue(server, server.build_job("promote", {"VERSION": "2"}))
@@ -223,8 +235,11 @@ def test_state_and_queued_builds_survive_a_restart(tmp_path: Path, repo_url: str
         server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
         server.create_folder("retail")
         server.create_job("retail/build", pipeline_xml(repo_url))
-        finished(server, "retail/build", left_queue(server, server.build_job("retail/build"))
-                 ["executable"]["number"])
+        finished(
+            server,
+            "retail/build",
+            left_queue(server, server.build_job("retail/build"))["executable"]["number"],
+        )
     with running(data_dir, quiet_period_s=0.5) as address:
         server = jenkins.Jenkins(address, USER, TOKEN, timeout=10)
         queued = server.build_job("retail/build")
@@ -246,8 +261,11 @@ def test_the_page_lists_folders_jobs_and_build_results(
         "<description/>", "<description>&lt;script&gt;alert(1)&lt;/script&gt;</description>"
     )
     server.create_job("retail/build", hostile)
-    finished(server, "retail/build", left_queue(server, server.build_job("retail/build"))
-             ["executable"]["number"])
+    finished(
+        server,
+        "retail/build",
+        left_queue(server, server.build_job("retail/build"))["executable"]["number"],
+    )
 
     page = httpx.get(url + "/", auth=(USER, TOKEN), timeout=10)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

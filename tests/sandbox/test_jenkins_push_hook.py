@@ -24,13 +24,24 @@ from tests.sandbox.test_jenkins_builds import (
 def push_event(clone_url: str, branch: str = "main") -> bytes:
     payload = {
         "eventKey": "repo:refs_changed",
-        "repository": {"slug": "app", "links": {"clone": [
-            {"href": "ssh://git@bitbucket:7999/prj/app.git", "name": "ssh"},
-            {"href": clone_url, "name": "http"},
-        ]}},
-        "changes": [{"ref": {"id": f"refs/heads/{branch}", "displayId": branch, "type": "BRANCH"},
-                     "refId": f"refs/heads/{branch}", "fromHash": "0" * 40, "toHash": "1" * 40,
-                     "type": "UPDATE"}],
+        "repository": {
+            "slug": "app",
+            "links": {
+                "clone": [
+                    {"href": "ssh://git@bitbucket:7999/prj/app.git", "name": "ssh"},
+                    {"href": clone_url, "name": "http"},
+                ]
+            },
+        },
+        "changes": [
+            {
+                "ref": {"id": f"refs/heads/{branch}", "displayId": branch, "type": "BRANCH"},
+                "refId": f"refs/heads/{branch}",
+                "fromHash": "0" * 40,
+                "toHash": "1" * 40,
+                "type": "UPDATE",
+            }
+        ],
     }
     return json.dumps(payload).encode()
 

@@ -113,7 +113,9 @@ def test_nested_folders_are_listed_by_their_parents(server: jenkins.Jenkins, url
     )
     assert server.is_folder("retail/payments")
     assert [job["fullname"] for job in server.get_all_jobs()] == [
-        "retail", "retail/payments", "retail/payments/apis"
+        "retail",
+        "retail/payments",
+        "retail/payments/apis",
     ]
 
 
@@ -144,8 +146,10 @@ def test_jobs_are_created_inside_folders_and_found_by_name(
     assert (info["nextBuildNumber"], info["builds"], info["lastBuild"]) == (1, [], None)
     assert (info["color"], info["inQueue"], info["buildable"]) == ("notbuilt", False, True)
     named = httpx.get(
-        f"{url}/job/retail/job/build/api/json", params={"tree": "name"},
-        auth=(USER, TOKEN), timeout=10,
+        f"{url}/job/retail/job/build/api/json",
+        params={"tree": "name"},
+        auth=(USER, TOKEN),
+        timeout=10,
     ).json()
     assert named == {"_class": PIPELINE, "name": "build"}
 
@@ -163,9 +167,11 @@ def test_creating_a_job_twice_or_in_a_missing_folder_fails(
 
     crumb = server.crumb["crumb"]
     duplicate = httpx.post(
-        f"{url}/job/retail/createItem?name=build", content=pipeline_xml(),
+        f"{url}/job/retail/createItem?name=build",
+        content=pipeline_xml(),
         headers={"Jenkins-Crumb": crumb, "Content-Type": "text/xml; charset=utf-8"},
-        auth=(USER, TOKEN), timeout=10,
+        auth=(USER, TOKEN),
+        timeout=10,
     )
     assert duplicate.status_code == 400
     assert duplicate.text == "A job already exists with the name \u2018build\u2019"

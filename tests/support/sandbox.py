@@ -109,12 +109,15 @@ class Sandbox:
 
 
 @contextmanager
-def running_sandbox(data_dir: Path, database_url: str | None = None) -> Iterator[Sandbox]:
+def running_sandbox(
+    data_dir: Path, database_url: str | None = None, settings: dict[str, str] | None = None
+) -> Iterator[Sandbox]:
     port = _free_port_block(6)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     env["LZ_APPROVAL_POLL_SECONDS"] = "2"
     env["LZ_CANCEL_GRACE_SECONDS"] = "3"
     env["LZ_CALL_TIMEOUT_SECONDS"] = "5"
+    env.update(settings or {})
     if database_url:
         env["LZ_DATABASE_URL"] = database_url
     data_dir.mkdir(parents=True, exist_ok=True)
