@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from landingzone.rendering import DEFAULT_TEMPLATES_ROOT, ProjectClass, RenderError
+from landingzone.rendering import DEFAULT_TEMPLATES_ROOT, ProjectClass, RenderError, hooks
 from landingzone.rendering.engine import generate
 from landingzone.rendering.renderer import template_context
 from tests.rendering.conftest import CLASS_IDS, make_context
@@ -75,10 +75,10 @@ def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_templates_with_hooks_or_symlinks_are_refused(tmp_path: Path) -> None:
+def test_templates_with_other_hooks_or_symlinks_are_refused(tmp_path: Path) -> None:
     hooked = _template(
         tmp_path / "a",
-        {"{{cookiecutter.name}}/f.txt": "x", "hooks/post_gen_project.py": "raise SystemExit"},
+        {"{{cookiecutter.name}}/f.txt": "x", "hooks/pre_gen_project.sh": "rm -rf /"},
     )
     with pytest.raises(RenderError, match="hooks"):
         generate(hooked, _context(), tmp_path / "out-a")
@@ -87,6 +87,44 @@ def test_templates_with_hooks_or_symlinks_are_refused(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="symlink"):
         generate(linked, _context(), tmp_path / "out-b")
     assert list((tmp_path / "out-b").iterdir()) == []
+
+
+_RECORDING_HOOK = """
+import json, os, sys
+values = json.load(sys.stdin)
+open("hook.txt", "w").write(values["part"] + "|" + os.getcwd())
+"""
+
+
+def test_a_post_gen_hook_runs_in_the_project_with_values_as_data(tmp_path: Path) -> None:
+    payload = "{{ 7*191 }} $(id) `id`"
+    template = _template(
+        tmp_path, {"{{cookiecutter.name}}/f.txt": "x", "hooks/post_gen_project.py": _RECORDING_HOOK}
+    )
+    root = generate(template, _context(part=payload), tmp_path / "out")
+    value, _, cwd = (root / "hook.txt").read_text().partition("|")
+    assert value == payload
+    assert Path(cwd).name == root.name  # it ran inside the project, in its staging folder
+
+
+@pytest.mark.parametrize(
+    ("hook", "reason"),
+    [
+        ("import time\ntime.sleep(30)\n", "longer than"),
+        ("import sys\nsys.exit('no tool here')\n", "no tool here"),
+        ("import os\nos.symlink('/etc/passwd', 'passwd')\n", "symlink"),
+    ],
+)
+def test_a_failing_or_slow_hook_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hook: str, reason: str
+) -> None:
+    monkeypatch.setattr(hooks, "TIMEOUT_S", 1.0)
+    template = _template(
+        tmp_path, {"{{cookiecutter.name}}/f.txt": "x", "hooks/post_gen_project.py": hook}
+    )
+    with pytest.raises(RenderError, match=reason):
+        generate(template, _context(), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_an_existing_project_is_never_overwritten(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ context (same project-folder discovery, `_copy_without_render`, `_extensions`,
   empty or dot segment, no NUL or backslash, inside the output folder; files are created
   exclusively (never through an existing file or link) and template symlinks are refused;
 - it never changes the working directory (cookiecutter's `work_in` does, for the whole
-  process, which is unsafe in a threaded service) and it never runs hooks: a template
-  with a `hooks/` folder is refused;
+  process, which is unsafe in a threaded service); the only hook is a platform-owned
+  `hooks/post_gen_project.py`, never rendered, run with a timeout in the project (hooks.py);
 - the project is built in a private staging folder and moved into place at the end, so a
   failed render leaves nothing behind under its final name.
 
@@ -39,6 +39,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from landingzone.rendering.filters import FILTERS
+from landingzone.rendering.hooks import HookError, check_hooks, run_post_gen_hook
 
 _FORBIDDEN_IN_PATH = ("\x00", "\\", "\r", "\n")
 
@@ -82,8 +83,10 @@ def _environment(
 def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> Path:
     """Render `template_dir` (a cookiecutter template) into `output_dir`; returns the root."""
     template_dir = template_dir.resolve()
-    if (template_dir / "hooks").exists():
-        raise RenderError(f"{template_dir.name}: templates with hooks are not allowed")
+    try:
+        hook = check_hooks(template_dir)
+    except HookError as error:
+        raise RenderError(str(error)) from None
     values = context.get("cookiecutter", {})
     extensions = tuple(str(name) for name in values.get("_extensions", ()))
     output_dir = Path(output_dir)
@@ -102,6 +105,11 @@ def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> P
         staged_root = staging / root_name
         staged_root.mkdir()
         _render_tree(env, project_template, staged_root, context)
+        if hook is not None:
+            try:
+                run_post_gen_hook(hook, staged_root, values)
+            except HookError as error:
+                raise RenderError(str(error)) from None
         os.rename(staged_root, final_root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
