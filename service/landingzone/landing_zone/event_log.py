@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from landingzone.landing_zone.tables import aware, events, now
+
+log = logging.getLogger("landingzone.progress")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class EventLog:
         message: str,
         data: Mapping[str, Any] | None = None,
     ) -> None:
-        """Append once per dedupe key; a replayed call is a no-op."""
+        """Append once per dedupe key (and log it once); a replayed call is a no-op."""
         for _ in range(5):
             try:
                 with self.engine.begin() as tx:
@@ -66,6 +69,7 @@ class EventLog:
                             data=dict(data or {}),
                         )
                     )
+                log.info("%s %s %s", landing_zone_id, kind, message)
                 return
             except sa.exc.IntegrityError:
                 continue
