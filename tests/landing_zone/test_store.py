@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -7,11 +8,17 @@ import pytest
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.store import DuplicateKey, Store
 from landingzone.landing_zone.tables import engine_for
+from tests.support.sandbox import fresh_postgres_database
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(engine_for(f"sqlite:///{tmp_path / 'lz.sqlite'}"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    url = (
+        fresh_postgres_database()
+        if request.param == "postgresql"
+        else f"sqlite:///{tmp_path / 'lz.sqlite'}"
+    )
+    store = Store(engine_for(url))
     store.create_schema()
     return store
 
@@ -73,3 +80,16 @@ def test_links_merge_and_drop(store: Store) -> None:
     store.merge("lz_1", "links", {"clone": None})
     record = store.get("lz_1")
     assert record is not None and record.links == {"repository": "http://r"}
+
+
+def test_concurrent_writers_lose_no_resource(store: Store) -> None:
+    store.insert("lz_1", _request("a"), "h", None)
+    items = [f"LABS/repo-{i}" for i in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        list(
+            pool.map(
+                lambda item: store.add_to_list("lz_1", "resources", "repositories", item), items
+            )
+        )
+    record = store.get("lz_1")
+    assert record is not None and sorted(record.resources["repositories"]) == sorted(items)

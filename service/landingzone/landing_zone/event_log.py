@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from landingzone.landing_zone.tables import aware, events, now
+from landingzone.landing_zone.tables import aware, events, now, writing
 
 log = logging.getLogger("landingzone.progress")
 
@@ -43,7 +43,7 @@ class EventLog:
         """Append once per dedupe key (and log it once); a replayed call is a no-op."""
         for _ in range(5):
             try:
-                with self.engine.begin() as tx:
+                with writing(self.engine) as tx:
                     exists = tx.execute(
                         sa.select(events.c.seq).where(
                             events.c.landing_zone_id == landing_zone_id,

@@ -152,12 +152,7 @@ def ensure_repository(run: Run, stage: str, project: str, slug: str, about: str)
     count_retry(run, stage)
     rt = runtime.current()
     repository = rt.repositories.ensure_repository(project, slug, about)
-    record = rt.store.get(run.landing_zone_id)
-    owned = list((record.resources if record else {}).get("repositories", []))
-    if f"{project}/{slug}" not in owned:
-        rt.store.merge(
-            run.landing_zone_id, "resources", {"repositories": [*owned, f"{project}/{slug}"]}
-        )
+    rt.store.add_to_list(run.landing_zone_id, "resources", "repositories", f"{project}/{slug}")
     return repository
 
 
@@ -276,9 +271,7 @@ def delete_repository(run: Run, key: str) -> None:
     rt = runtime.current()
     project, slug = key.split("/", 1)
     rt.repositories.delete_repository(project, slug)
-    record = rt.store.get(run.landing_zone_id)
-    owned = [k for k in (record.resources if record else {}).get("repositories", []) if k != key]
-    rt.store.merge(run.landing_zone_id, "resources", {"repositories": owned})
+    rt.store.remove_from_list(run.landing_zone_id, "resources", "repositories", key)
 
 
 @DBOS.step(**RETRIES)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from landingzone.landing_zone.event_log import EventLog
 from landingzone.landing_zone.models import STAGES, Status, StepStatus
-from landingzone.landing_zone.tables import aware, landing_zones, metadata, now, steps
+from landingzone.landing_zone.tables import aware, landing_zones, metadata, now, steps, writing
 
 ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
 
@@ -84,7 +84,7 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             yield connection
 
     # ------------------------------------------------------------ landing zones
@@ -206,16 +206,37 @@ class Store:
 
     def merge(self, landing_zone_id: str, column: str, values: Mapping[str, Any]) -> None:
         """Add keys to the `links` or `resources` map (or drop them with a None value)."""
+        self._change(landing_zone_id, column, lambda current: _merged(current, values))
+
+    def add_to_list(self, landing_zone_id: str, column: str, key: str, item: str) -> None:
+        """Add `item` to the list under `key`, once; safe against concurrent writers."""
+
+        def added(current: dict[str, Any]) -> dict[str, Any]:
+            items = list(current.get(key, []))
+            return {**current, key: items if item in items else [*items, item]}
+
+        self._change(landing_zone_id, column, added)
+
+    def remove_from_list(self, landing_zone_id: str, column: str, key: str, item: str) -> None:
+        self._change(
+            landing_zone_id,
+            column,
+            lambda current: {**current, key: [i for i in current.get(key, []) if i != item]},
+        )
+
+    def _change(
+        self,
+        landing_zone_id: str,
+        column: str,
+        change: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> None:
         with self._tx() as tx:
             row = tx.execute(
-                sa.select(landing_zones.c[column]).where(landing_zones.c.id == landing_zone_id)
+                sa.select(landing_zones.c[column])
+                .where(landing_zones.c.id == landing_zone_id)
+                .with_for_update()
             ).first()
-            current = dict(row[0]) if row else {}
-            for key, value in values.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
+            current = change(dict(row[0]) if row else {})
             tx.execute(
                 landing_zones.update()
                 .where(landing_zones.c.id == landing_zone_id)
@@ -270,6 +291,16 @@ class Store:
                 .where(where)
                 .values(status=StepStatus.PENDING.value, started_at=None, finished_at=None)
             )
+
+
+def _merged(current: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(current)
+    for key, value in values.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _encode_cursor(record: Record) -> str:
