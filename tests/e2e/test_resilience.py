@@ -62,7 +62,9 @@ def test_transient_bitbucket_errors_are_retried(sandbox: Sandbox) -> None:
     accepted = sandbox.create(request_body("flaky-bitbucket"))
     done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
-    assert _stage(done, "repository")["attempts"] >= 3
+    # Both repositories are created side by side; the two retries land on one or the other.
+    attempts = _stage(done, "repository")["attempts"] + _stage(done, "environment")["attempts"]
+    assert attempts >= 4
 
 
 def test_a_create_that_took_effect_despite_an_error_is_not_duplicated(sandbox: Sandbox) -> None:

@@ -32,6 +32,7 @@ from landingzone.landing_zone.service import (
 from landingzone.landing_zone.store import DuplicateKey, Record
 from landingzone.landing_zone.workflows import (
     INTAKE_QUEUE,
+    environment_id,
     landing_zone_workflow,
     provisioning_id,
     workflow_id,
@@ -104,7 +105,11 @@ def resume_orphans(runtime: Runtime) -> int:
 def cancel(runtime: Runtime, record: Record) -> None:
     if record.status.terminal:
         raise Conflict("status", f"a {record.status.value} landing zone cannot be cancelled")
-    for running in (workflow_id(record.id, record.run), provisioning_id(record.id, record.run)):
+    for running in (
+        workflow_id(record.id, record.run),
+        provisioning_id(record.id, record.run),
+        environment_id(record.id, record.run),
+    ):
         if DBOS.get_workflow_status(running) is not None:
             DBOS.cancel_workflow(running)
     with SetWorkflowID(f"{record.id}:cancel"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetWorkflowID, WorkflowHandle
 from dbos._error import DBOSMaxStepRetriesExceeded
 
 from landingzone.integrations.base import (
@@ -51,6 +51,10 @@ def workflow_id(landing_zone_id: str, run_number: int) -> str:
 
 def provisioning_id(landing_zone_id: str, run_number: int) -> str:
     return f"{landing_zone_id}:provision-{run_number}"
+
+
+def environment_id(landing_zone_id: str, run_number: int) -> str:
+    return f"{landing_zone_id}:environment-{run_number}"
 
 
 # ---------------------------------------------------------------- the landing zone
@@ -171,9 +175,15 @@ def provision_workflow(run: Run, plan: Plan, record: ApprovalRecord, status_url:
         files = steps.render_files(run, plan, record.number)
     stage_finished(run, "render", f"render: {len(files)} files from the {plan.class_id} template")
 
-    repository = _stage_repository(run, plan, record)
-    environment_repository = _stage_environment(run, plan, record)
-    _stage_pipelines(run, plan, repository, environment_repository)
+    # The two repositories do not depend on each other: create them side by side.
+    with SetWorkflowID(environment_id(run.landing_zone_id, run.number)):
+        environment = DBOS.start_workflow(environment_workflow, run, plan, record)
+    try:
+        repository = _stage_repository(run, plan, record)
+    except StageFailed:
+        _settle(environment)  # let it finish before compensation looks at what exists
+        raise
+    _stage_pipelines(run, plan, repository, environment.get_result())
 
     stage_started(run, "record")
     with _failing_as(run, "record"):
@@ -206,6 +216,18 @@ def _stage_repository(run: Run, plan: Plan, record: ApprovalRecord) -> Repositor
         add_links(run, {"catalog_info": steps.catalog_info_url(plan, repository)})
     stage_finished(run, "repository", f"repository: {name.project}/{name.slug} at {head[:12]}")
     return repository
+
+
+@DBOS.workflow()
+def environment_workflow(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
+    return _stage_environment(run, plan, record)
+
+
+def _settle(handle: WorkflowHandle[Repository]) -> None:
+    try:
+        handle.get_result()
+    except StageFailed:
+        return
 
 
 def _stage_environment(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
