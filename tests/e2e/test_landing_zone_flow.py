@@ -82,8 +82,10 @@ def test_labs_landing_zone_completes_with_everything_in_place(
 
     server = jenkins_server(sandbox)
     assert server.get_job_info("labs/payments-api")["name"] == "payments-api"
-    last = wait_for(lambda: server.get_job_info("labs/payments-api/build")["lastCompletedBuild"],
-                    "the first build to finish")
+    last = wait_for(
+        lambda: server.get_job_info("labs/payments-api/build")["lastCompletedBuild"],
+        "the first build to finish",
+    )
     assert server.get_build_info("labs/payments-api/build", last["number"])["result"] == "SUCCESS"
     promote = server.get_job_info("labs/payments-api/promote")
     definitions = [p for p in promote["property"] if "parameterDefinitions" in p]

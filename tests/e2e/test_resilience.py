@@ -166,3 +166,27 @@ def test_a_slow_create_that_timed_out_but_landed_is_found_not_repeated(sandbox: 
     assert done["status"] == "completed", done["error"]
     assert _stage(done, "approve")["attempts"] >= 2
     assert len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})) == 1
+
+
+def test_a_name_taken_in_bitbucket_fails_at_plan_and_leaves_the_owner_alone(
+    sandbox: Sandbox,
+) -> None:
+    bitbucket(sandbox).create_repo("LABS", "someone-elses")
+    accepted = sandbox.create(request_body("someone-elses"))
+
+    done = sandbox.wait_status(accepted["id"], {"failed", "completed"})
+
+    assert done["status"] == "failed"
+    assert done["error"] == {
+        "step": "plan",
+        "message": "bitbucket: repository LABS/someone-elses already exists",
+    }
+    assert bitbucket(sandbox).repo_exists("LABS", "someone-elses")
+    assert wait_for(
+        lambda: [
+            m
+            for m in mailbox_messages(sandbox)
+            if "someone-elses could not be completed" in str(m["Subject"])
+        ],
+        "the failure email",
+    )

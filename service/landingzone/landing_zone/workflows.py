@@ -64,7 +64,7 @@ def environment_id(landing_zone_id: str, run_number: int) -> str:
 def landing_zone_workflow(
     run: Run, status_url: str, approval_poll_s: float, expiry_s: float
 ) -> str:
-    plan = _stage_plan(run)
+    plan = _stage_plan(run, status_url)
     if plan is None:
         return Status.FAILED.value
     try:
@@ -83,14 +83,18 @@ def landing_zone_workflow(
         return Status.FAILED.value
 
 
-def _stage_plan(run: Run) -> Plan | None:
+def _stage_plan(run: Run, status_url: str) -> Plan | None:
     stage_started(run, "plan")
+    plan: Plan | None = None
     try:
         plan = steps.load_plan(run)
         steps.check_names_free(run, plan)
-    except IntegrationError as error:
-        stage_failed(run, "plan", error.message)
-        set_status(run, Status.FAILED, ("plan", error.message))
+    except (IntegrationError, DBOSMaxStepRetriesExceeded) as error:
+        message = _failure_message(error) or str(error)
+        stage_failed(run, "plan", message)
+        set_status(run, Status.FAILED, ("plan", message))
+        if plan is not None:
+            _tell_requester_it_failed(run, plan, message, status_url)
         return None
     stage_finished(run, "plan", f"plan: names {plan.names.repository.project}/{plan.name} are free")
     return plan
@@ -158,10 +162,13 @@ def _finish_failed(run: Run, plan: Plan, failure: StageFailed, status_url: str) 
             run, f"Provisioning failed in {failure.stage}: {failure.message}", cancelled=False
         )
     set_status(run, Status.FAILED, (failure.stage, failure.message))
-    message = outcome_message(plan, "failed", {}, status_url, failure.message)
+    _tell_requester_it_failed(run, plan, failure.message, status_url)
+
+
+def _tell_requester_it_failed(run: Run, plan: Plan, reason: str, status_url: str) -> None:
     try:
-        steps.send_mail(run, "notify", message)
-    except IntegrationError:
+        steps.send_mail(run, "notify", outcome_message(plan, "failed", {}, status_url, reason))
+    except (IntegrationError, DBOSMaxStepRetriesExceeded):
         note(run, "failure-mail", "notify", "could not email the requester about the failure", {})
 
 
