@@ -8,6 +8,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from landingzone.config import DEFAULT_PLATFORM_CONFIG
+
 SERVICE_USER = "landingzone"
 APPROVER = "cab.approver"
 GIT_CREDENTIALS_ID = "bitbucket-http"
@@ -18,6 +20,7 @@ SANDBOX_TUNING = {
     "LZ_CANCEL_GRACE_SECONDS": "35",
     "LZ_CALL_TIMEOUT_SECONDS": "30",
     "LZ_APPROVAL_EXPIRY_HOURS": "72",
+    "LZ_PLATFORM_CONFIG": str(DEFAULT_PLATFORM_CONFIG),
 }
 
 
