@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
-from pathlib import Path
 
 from dbos import DBOS, SetWorkflowID
 
@@ -143,10 +141,10 @@ def retry(runtime: Runtime, record: Record) -> None:
 
 def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
     plan = make_plan("lz_preview", request, runtime.configuration.platform, runtime.classes)
-    with tempfile.TemporaryDirectory(prefix="lz-preview-") as scratch:
+    with workspace.scratch("preview") as scratch:
         try:
-            project = workspace.render_project(plan, "", Path(scratch) / "project")
-            environment = workspace.render_environment(plan, "", Path(scratch) / "environment")
+            project = workspace.render_project(plan, "", scratch / "project")
+            environment = workspace.render_environment(plan, "", scratch / "environment")
         except PermanentError as error:
             raise RequestRejected([(("body",), error.message)]) from error
     return Preview(
@@ -175,11 +173,13 @@ def view(runtime: Runtime, record: Record) -> LandingZoneView:
         steps=[
             StepView(
                 name=name,
-                status=steps[name].status if name in steps else StepStatus.PENDING,
-                started_at=steps[name].started_at if name in steps else None,
-                finished_at=steps[name].finished_at if name in steps else None,
-                attempts=steps[name].attempts if name in steps else 0,
+                status=row.status,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                attempts=row.attempts,
             )
+            if (row := steps.get(name))
+            else StepView(name=name, status=StepStatus.PENDING)
             for name in STAGES
         ],
         links=record.links,

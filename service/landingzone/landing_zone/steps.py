@@ -6,7 +6,6 @@ remembered on the landing zone so compensation knows exactly what to undo.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -143,8 +142,8 @@ def clock() -> float:
 
 @DBOS.step()
 def render_files(run: Run, plan: Plan, request_number: str) -> list[str]:
-    with tempfile.TemporaryDirectory(prefix="lz-render-") as scratch:
-        return workspace.render_project(plan, request_number, Path(scratch)).files
+    with workspace.scratch("render") as scratch:
+        return workspace.render_project(plan, request_number, scratch).files
 
 
 @DBOS.step(**RETRIES)  # type: ignore[arg-type]
@@ -172,8 +171,8 @@ def _commit(plan: Plan, source: Path, message: str) -> InitialCommit:
 @DBOS.step(**RETRIES)  # type: ignore[arg-type]
 def push_project(run: Run, plan: Plan, repository: Repository, request_number: str) -> str:
     count_retry(run, "repository")
-    with tempfile.TemporaryDirectory(prefix="lz-push-") as scratch:
-        rendered = workspace.render_project(plan, request_number, Path(scratch))
+    with workspace.scratch("push") as scratch:
+        rendered = workspace.render_project(plan, request_number, scratch)
         commit = _commit(plan, rendered.root, f"Initial {plan.class_id} project from Landing Zone")
         return runtime.current().repositories.push_initial_commit(repository, commit)
 
@@ -181,8 +180,8 @@ def push_project(run: Run, plan: Plan, repository: Repository, request_number: s
 @DBOS.step(**RETRIES)  # type: ignore[arg-type]
 def push_environment(run: Run, plan: Plan, repository: Repository, request_number: str) -> str:
     count_retry(run, "environment")
-    with tempfile.TemporaryDirectory(prefix="lz-env-") as scratch:
-        rendered = workspace.render_environment(plan, request_number, Path(scratch))
+    with workspace.scratch("environment") as scratch:
+        rendered = workspace.render_environment(plan, request_number, scratch)
         commit = _commit(plan, rendered.root, "Environments dev, test and prod")
         return runtime.current().repositories.push_initial_commit(repository, commit)
 

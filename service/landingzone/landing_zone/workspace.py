@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +70,15 @@ def render_environment(plan: Plan, request_number: str, output_dir: Path) -> Ren
         return _render_environment(
             environment_context(plan, request_number), output_dir, settings.templates_dir
         )
+
+
+@contextmanager
+def scratch(purpose: str) -> Iterator[Path]:
+    """A private folder under LZ_WORKSPACE_DIR for one render, removed afterwards."""
+    root = runtime.current().configuration.settings.workspace_dir
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{purpose}-", dir=root) as folder:
+        yield Path(folder)
 
 
 @contextmanager
