@@ -86,9 +86,10 @@ def test_a_burst_across_two_replicas_completes_once_each(two_replicas: tuple[San
     assert slugs == sorted([f"burst-{i}" for i in range(8)] + [f"burst-{i}-env" for i in range(8)])
     snow = servicenow(sandbox)
     assert all(len(records(snow, "sc_req_item", {"correlation_id": i})) == 1 for i in ids)
+    assert sandbox.database_url is not None
     engine = sa.create_engine(
         sandbox.database_url.replace(
-            "postgresql://",  # type: ignore[union-attr]
+            "postgresql://",
             "postgresql+psycopg://",
         )
     )

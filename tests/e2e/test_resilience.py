@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
@@ -10,7 +12,7 @@ from tests.support.sandbox import Sandbox, request_body, wait_for
 pytestmark = pytest.mark.e2e
 
 
-def _stage(landing_zone: dict[str, object], name: str) -> dict[str, object]:
+def _stage(landing_zone: dict[str, Any], name: str) -> dict[str, Any]:
     steps = landing_zone["steps"]
     assert isinstance(steps, list)
     return next(step for step in steps if step["name"] == name)

@@ -96,7 +96,7 @@ def test_payloads_in_every_field_are_rendered_literally_or_refused(
     outcomes: dict[str, set[str]] = {field: set() for field in TEXT_FIELDS}
     for index, payload in enumerate(PAYLOADS):
         for field in TEXT_FIELDS:
-            context = dataclasses.replace(make_context(class_id), **{field: payload})
+            context = dataclasses.replace(make_context(class_id), **{field: payload})  # type: ignore[arg-type]
             output = workspace / f"{index}-{field}"
             try:
                 project = render_project(classes[class_id], context, output)

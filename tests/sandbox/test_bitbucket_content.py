@@ -60,12 +60,15 @@ def test_raw_and_browse_serve_files_the_way_backstage_reads_them(
     directory = bb.get(
         f"rest/api/1.0/projects/{PROJECT}/repos/{slug}/browse", params={"at": "refs/heads/main"}
     )
+    assert directory is not None
     children = {c["path"]["name"]: c["type"] for c in directory["children"]["values"]}
     assert children == {"src": "DIRECTORY", "catalog-info.yaml": "FILE"}
     file = bb.get(f"rest/api/1.0/projects/{PROJECT}/repos/{slug}/browse/src/app.py")
+    assert file is not None
     assert file["lines"] == [{"text": "print('hi')"}] and file["isLastPage"] is True
 
     default = bb.get(f"rest/api/1.0/projects/{PROJECT}/repos/{slug}/default-branch")
+    assert default is not None
     assert default["displayId"] == "main"
 
     for missing in ("nope.yaml", "%2e%2e/escape"):

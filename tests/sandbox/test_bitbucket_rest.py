@@ -149,8 +149,10 @@ def test_paged_lists_end_by_omitting_next_page_start(bb: Bitbucket) -> None:
     assert slugs == [f"repo-{index}" for index in range(5)]
 
     first = bb.get("rest/api/1.0/projects/PAGED/repos", params={"limit": 2})
+    assert first is not None
     assert (first["isLastPage"], first["nextPageStart"], first["size"]) == (False, 2, 2)
     last = bb.get("rest/api/1.0/projects/PAGED/repos", params={"limit": 2, "start": 4})
+    assert last is not None
     assert last["isLastPage"] is True and "nextPageStart" not in last
     assert [r["slug"] for r in last["values"]] == ["repo-4"]
 
