@@ -45,7 +45,8 @@ class Conflict(Exception):
 
 
 def status_url(runtime: Runtime, landing_zone_id: str) -> str:
-    return f"{runtime.configuration.settings.public_url}/v1/landing-zones/{landing_zone_id}"
+    """Where people follow a landing zone: its row on the dashboard."""
+    return f"{runtime.configuration.settings.public_url}/#{landing_zone_id}"
 
 
 def submit(runtime: Runtime, request: LandingZoneRequest, key: str | None) -> tuple[Record, bool]:
