@@ -31,6 +31,10 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.rendering.conftest import make_context
+
 from landingzone.rendering import (
     DEFAULT_TEMPLATES_ROOT,
     ProjectClass,
@@ -45,24 +49,8 @@ VENV_BIN = Path(sys.executable).parent
 
 def context_for(class_id: str) -> RenderContext:
     name = "payments-api"
-    return RenderContext(
-        component_name=name,
-        description="Pays suppliers on time.",
-        owner="group:default/payments",
-        owner_group="payments",
-        system="finance",
-        lifecycle="experimental",
-        tenant="acme",
-        class_id=class_id,
-        repository_url=f"https://bitbucket.example.com/projects/ACME/repos/{name}/browse",
-        clone_url=f"https://bitbucket.example.com/scm/acme/{name}.git",
-        build_job=f"acme/{name}/build",
-        promote_job=f"acme/{name}/promote",
-        request_number="RITM0010001",
-        registry="nexus.example.com:8443",
-        image=f"nexus.example.com:8443/acme/{name}",
-        environment_clone_url=f"https://bitbucket.example.com/scm/acme/{name}-env.git",
-    )
+    env_clone = f"https://bitbucket.example.com/scm/acme/{name}-env.git"
+    return make_context(class_id, component_name=name, environment_clone_url=env_clone)
 
 
 def timed(action: Callable[[Path], None], work: Path, runs: int) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
@@ -13,6 +12,7 @@ from tests.support.clients import (
     bitbucket,
     git_clone,
     jenkins_server,
+    link_resolves,
     mailbox_message,
     mailbox_messages,
     records,
@@ -25,31 +25,6 @@ pytestmark = pytest.mark.e2e
 
 def _messages_to(sandbox: Sandbox, subject_part: str) -> list[dict[str, object]]:
     return [m for m in mailbox_messages(sandbox) if subject_part in str(m["Subject"])]
-
-
-def _auth_for(sandbox: Sandbox, url: str) -> tuple[str, str] | None:
-    d = sandbox.description
-    for system, user_key, secret_key in (
-        ("bitbucket", "username", "password"),
-        ("jenkins", "username", "token"),
-        ("servicenow", "username", "password"),
-        ("api", None, "token"),
-    ):
-        if url.startswith(d[system]["url"]):
-            return None if user_key is None else (d[system][user_key], d[system][secret_key])
-    return None
-
-
-def _resolves(sandbox: Sandbox, url: str) -> bool:
-    headers = {}
-    if url.startswith(sandbox.api_url):
-        headers["Authorization"] = f"Bearer {sandbox.description['api']['token']}"
-    if url.endswith(".git"):
-        url = f"{url}/info/refs?service=git-upload-pack"
-    response = httpx.get(
-        url, auth=_auth_for(sandbox, url), headers=headers, timeout=10, follow_redirects=True
-    )
-    return response.status_code == 200
 
 
 def test_labs_landing_zone_completes_with_everything_in_place(
@@ -102,7 +77,7 @@ def test_labs_landing_zone_completes_with_everything_in_place(
     text = str(mailbox_message(sandbox, str(message["ID"]))["Text"])
     urls = set(re.findall(r"https?://\S+", text))
     assert links["repository"] in urls and links["build_pipeline"] in urls
-    unresolved = [url for url in urls if not _resolves(sandbox, url)]
+    unresolved = [url for url in urls if not link_resolves(sandbox, url)]
     assert unresolved == []
 
 

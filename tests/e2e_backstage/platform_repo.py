@@ -6,14 +6,11 @@ Backstage registers the Location from its Bitbucket URL, so the templates and th
 
 from __future__ import annotations
 
-import base64
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from tests.e2e_backstage.backstage import REPO_ROOT
-from tests.support.clients import bitbucket
+from tests.support.clients import bitbucket, git
 from tests.support.sandbox import Sandbox
 
 PROJECT = "PLAT"
@@ -31,28 +28,15 @@ def publish_catalog_info(sandbox: Sandbox, workdir: Path) -> str:
 
     checkout = workdir / "platform-repo"
     shutil.copytree(REPO_ROOT / "catalog-info", checkout / "catalog-info")
-    _git(sandbox, checkout, "init", "--quiet", "--initial-branch", "main")
-    _git(sandbox, checkout, "add", ".")
-    _git(
+    git(sandbox, "init", "--quiet", "--initial-branch", "main", cwd=checkout)
+    git(sandbox, "add", ".", cwd=checkout)
+    git(
         sandbox,
-        checkout,
         "-c", "user.name=Platform Team", "-c", "user.email=platform@example.com",
         "commit", "--quiet", "-m", "Landing Zone catalog entities",
+        cwd=checkout,
     )  # fmt: skip
-    _git(sandbox, checkout, "push", "--quiet", clone_url, "main")
+    git(sandbox, "push", "--quiet", clone_url, "main", cwd=checkout)
     client.set_default_branch(PROJECT, SLUG, BRANCH)
     browse = repo["links"]["self"][0]["href"]
     return f"{browse}/catalog-info/location.yaml"
-
-
-def _git(sandbox: Sandbox, cwd: Path, *args: str) -> None:
-    bb = sandbox.description["bitbucket"]
-    token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "http.extraHeader",
-        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=60)

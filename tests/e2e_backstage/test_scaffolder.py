@@ -9,35 +9,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
 from tests.e2e_backstage.backstage import Backstage, TaskRun, task_values
 from tests.e2e_backstage.conftest import TEMPLATES
-from tests.support.clients import bitbucket, git_clone, records, servicenow
+from tests.support.clients import bitbucket, git_clone, link_resolves, records, servicenow
 from tests.support.sandbox import Sandbox, wait_for
 
 pytestmark = pytest.mark.e2e
 
 LANDING_ZONE_ID = re.compile(r"Landing zone (lz_\w+) requested")
-
-
-def _auth_for(sandbox: Sandbox, url: str) -> tuple[str, str] | None:
-    d = sandbox.description
-    for system, user_key, secret_key in (
-        ("bitbucket", "username", "password"),
-        ("jenkins", "username", "token"),
-        ("servicenow", "username", "password"),
-    ):
-        if url.startswith(d[system]["url"]):
-            return d[system][user_key], d[system][secret_key]
-    return None
-
-
-def _resolves(sandbox: Sandbox, url: str) -> bool:
-    response = httpx.get(url, auth=_auth_for(sandbox, url), timeout=10, follow_redirects=True)
-    return response.status_code == 200
 
 
 def _links(completion: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -120,7 +102,7 @@ def test_a_labs_component_is_created_and_lands_in_the_catalog(
     assert links["Open in catalog"]["entityRef"] == f"component:default/{name}"
     for title, link in links.items():
         if "url" in link:
-            assert _resolves(backstage_sandbox, link["url"]), f"{title}: {link['url']}"
+            assert link_resolves(backstage_sandbox, link["url"]), f"{title}: {link['url']}"
 
     assert bitbucket(backstage_sandbox).repo_exists("LABS", name)
     clone_url = f"{backstage_sandbox.url('bitbucket')}/scm/labs/{name}.git"
@@ -152,7 +134,7 @@ def test_a_retail_component_waits_for_the_change_board_then_completes(
 
     assert backstage.task(run.task_id)["status"] == "completed", run.log
     links = _links(completion)
-    assert _resolves(backstage_sandbox, links["ServiceNow request"]["url"])
+    assert link_resolves(backstage_sandbox, links["ServiceNow request"]["url"])
     assert bitbucket(backstage_sandbox).repo_exists("RETAIL", "branch-finder")
     assert wait_for(lambda: backstage.entity("component", "branch-finder"), "the catalog entity")
 

@@ -48,7 +48,8 @@ def mailbox_message(sandbox: Sandbox, message_id: str) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
+def git(sandbox: Sandbox, *args: str, cwd: Path | None = None) -> None:
+    """Run git with the sandbox Bitbucket's credentials in the environment, never in argv."""
     bb = sandbox.description["bitbucket"]
     token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
     env = {
@@ -58,14 +59,32 @@ def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
         "GIT_CONFIG_KEY_0": "http.extraHeader",
         "GIT_CONFIG_VALUE_0": f"Authorization: Basic {token}",
     }
-    subprocess.run(
-        ["git", "clone", "--quiet", clone_url, str(into)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=60)
+
+
+def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
+    git(sandbox, "clone", "--quiet", clone_url, str(into))
     return into
+
+
+def link_resolves(sandbox: Sandbox, url: str) -> bool:
+    """Follow a link as its reader would, signed in to the system it points at."""
+    d = sandbox.description
+    headers = {}
+    auth: tuple[str, str] | None = None
+    if url.startswith(d["api"]["url"]):
+        headers["Authorization"] = f"Bearer {d['api']['token']}"
+    for system, secret in (
+        ("bitbucket", "password"),
+        ("jenkins", "token"),
+        ("servicenow", "password"),
+    ):
+        if url.startswith(d[system]["url"]):
+            auth = (d[system]["username"], d[system][secret])
+    if url.endswith(".git"):
+        url = f"{url}/info/refs?service=git-upload-pack"
+    response = httpx.get(url, auth=auth, headers=headers, timeout=10, follow_redirects=True)
+    return response.status_code == 200
 
 
 def records(client: pysnow.Client, table: str, query: dict[str, str]) -> list[dict[str, Any]]:
