@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     jenkins_url: str = "http://127.0.0.1:8080"
     jenkins_username: str = "landingzone"
     jenkins_token: SecretStr = SecretStr("changeme")
-    jenkins_webhook_path: str = "/bitbucket-scmsource-hook/notify"
+    # The git plugin's notifyCommit access token: pushes wake the jobs that build the repository.
+    jenkins_notify_commit_token: SecretStr = SecretStr("changeme")
 
     servicenow_host: str = "127.0.0.1:8081"
     servicenow_use_ssl: bool = False
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     servicenow_password: SecretStr = SecretStr("changeme")
     servicenow_table: str = "sc_req_item"
     servicenow_callback_secret: SecretStr = SecretStr("changeme")
+    # The field of the request that names the tenant's approval group (a sys_user_group).
+    servicenow_approval_group_field: str | None = "assignment_group"
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
@@ -54,6 +57,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "Landing Zone <landing-zone@example.internal>"
+    platform_team_email: str | None = Field(
+        default=None, description="Told, with the requester, when a landing zone fails."
+    )
 
     backstage_url: str = "http://127.0.0.1:7007"
 
@@ -66,8 +72,19 @@ class Settings(BaseSettings):
     approval_expiry_hours: float = 72.0
     provisioning_concurrency: int = 4
     intake_per_second: int = 5
-    step_max_attempts: int = 5
-    step_retry_interval_seconds: float = 1.0
+    # Transient faults (5xx, timeouts, refused connections, 429) are waited out: the first
+    # retry after `retry_initial_seconds`, doubling up to `retry_max_interval_seconds`, with
+    # jitter, for up to `retry_window_hours` from the first fault of a call.
+    retry_initial_seconds: float = Field(default=1.0, gt=0)
+    retry_max_interval_seconds: float = Field(default=60.0, gt=0)
+    retry_window_hours: float = Field(default=24.0, gt=0)
+    # After this many transient faults in a row, a system's circuit opens for this long: calls
+    # fail fast without reaching it, and one probe at a time tests whether it is back.
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_open_seconds: float = Field(default=30.0, gt=0)
+    # Replicas write a heartbeat; one silent for longer than the lease has its work taken over.
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    replica_lease_seconds: float = Field(default=30.0, gt=0)
     call_timeout_seconds: float = 30.0
     cancel_grace_seconds: float = 60.0  # longer than any call a cancelled step may still finish
 
@@ -85,6 +102,7 @@ class Settings(BaseSettings):
             "LZ_BITBUCKET_PASSWORD": [self.bitbucket_password],
             "LZ_BITBUCKET_WEBHOOK_SECRET": [self.bitbucket_webhook_secret],
             "LZ_JENKINS_TOKEN": [self.jenkins_token],
+            "LZ_JENKINS_NOTIFY_COMMIT_TOKEN": [self.jenkins_notify_commit_token],
             "LZ_SERVICENOW_PASSWORD": [self.servicenow_password],
             "LZ_SERVICENOW_CALLBACK_SECRET": [self.servicenow_callback_secret],
         }

@@ -7,10 +7,11 @@ already gone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 class IntegrationError(Exception):
@@ -22,12 +23,28 @@ class IntegrationError(Exception):
         self.message = message
         self.transient = transient
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The workflow engine pickles what a step raised; rebuild from the fields, not args.
+        return (_rebuild, (type(self), self.__dict__))
+
+
+def _rebuild(kind: type[IntegrationError], fields: dict[str, Any]) -> IntegrationError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, f"{fields['system']}: {fields['message']}")
+    error.__dict__.update(fields)
+    return error
+
 
 class TransientError(IntegrationError):
-    """Worth retrying: timeouts, connection errors, 5xx, 429."""
+    """Worth retrying: timeouts, connection errors, 5xx, 429.
 
-    def __init__(self, system: str, message: str) -> None:
+    `retry_after` is the delay in seconds the system asked for (a 429's or 503's
+    `Retry-After`), when it asked for one.
+    """
+
+    def __init__(self, system: str, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(system, message, transient=True)
+        self.retry_after = retry_after
 
 
 class PermanentError(IntegrationError):
@@ -35,6 +52,45 @@ class PermanentError(IntegrationError):
 
     def __init__(self, system: str, message: str) -> None:
         super().__init__(system, message, transient=False)
+
+
+class ForeignResource(PermanentError):
+    """A resource exists under a name we need, and nothing proves this landing zone made it.
+
+    `owner` is the landing zone named by the resource's marker, or None when it has none.
+    Such a resource is never adopted, changed or deleted.
+    """
+
+    def __init__(self, system: str, resource: str, owner: str | None) -> None:
+        whose = f"landing zone {owner}" if owner else "someone else (it has no landing-zone marker)"
+        super().__init__(system, f"{resource} already exists and belongs to {whose}")
+        self.resource = resource
+        self.owner = owner
+
+
+# ---------------------------------------------------------------- ownership markers
+
+_MARKER = re.compile(r"\[landing-zone (lz_[0-9a-z]{1,40})\]")
+
+
+def ownership_marker(landing_zone_id: str) -> str:
+    """The tag written into a resource's description: proof that a landing zone created it."""
+    return f"[landing-zone {landing_zone_id}]"
+
+
+def marked_owner(text: str | None) -> str | None:
+    """The landing zone whose marker `text` carries, or None."""
+    match = _MARKER.search(text or "")
+    return match.group(1) if match else None
+
+
+def with_marker(description: str, landing_zone_id: str, limit: int | None = None) -> str:
+    """`description` ending with the marker, shortened so the whole fits in `limit`."""
+    marker = ownership_marker(landing_zone_id)
+    text = description.strip()
+    if limit is not None:
+        text = text[: max(0, limit - len(marker) - 1)].rstrip()
+    return f"{text} {marker}" if text else marker
 
 
 # ---------------------------------------------------------------- source control
@@ -46,6 +102,7 @@ class Repository:
     slug: str
     browse_url: str
     clone_url: str
+    owner: str | None = None  # the landing zone named by its marker, if any
 
 
 @dataclass(frozen=True)
@@ -70,7 +127,15 @@ class InitialCommit:
 class RepositoryHost(Protocol):
     def find_repository(self, project: str, slug: str) -> Repository | None: ...
 
-    def ensure_repository(self, project: str, name: str, description: str) -> Repository: ...
+    def ensure_repository(
+        self, project: str, name: str, description: str, owner: str
+    ) -> Repository:
+        """Create the repository carrying `owner`'s marker, in the create call itself.
+
+        An existing repository is returned only when it carries `owner`'s marker; any other
+        raises ForeignResource and is left untouched.
+        """
+        ...
 
     def push_initial_commit(self, repository: Repository, commit: InitialCommit) -> str:
         """Push unless the branch exists already; returns the branch head commit id."""
@@ -90,7 +155,9 @@ class RepositoryHost(Protocol):
 
     def file_url(self, repository: Repository, path: str, branch: str) -> str: ...
 
-    def delete_repository(self, project: str, slug: str) -> None: ...
+    def delete_repository(self, project: str, slug: str, owner: str) -> None:
+        """Delete it if it carries `owner`'s marker; gone is fine; otherwise ForeignResource."""
+        ...
 
 
 # ---------------------------------------------------------------- pipelines
@@ -123,20 +190,47 @@ class PipelineDefinition:
     parameters: Sequence[PipelineParameter] = ()
 
 
+@dataclass(frozen=True)
+class PipelineItem:
+    full_name: str
+    url: str
+    owner: str | None  # the landing zone named by its marker, if any
+    is_folder: bool
+
+
 class PipelineServer(Protocol):
-    def ensure_folder(self, full_name: str, description: str) -> str:
-        """Create every missing folder along `a/b/c`; returns the folder's URL."""
+    def find_item(self, full_name: str) -> PipelineItem | None: ...
+
+    def ensure_folder(self, full_name: str, description: str, owner: str) -> str:
+        """Create the folder `a/b/c` carrying `owner`'s marker; returns its URL.
+
+        Missing parents are created unmarked and existing parents are never changed. An
+        existing leaf is accepted only with `owner`'s marker; otherwise ForeignResource.
+        """
         ...
 
-    def ensure_pipeline(self, full_name: str, definition: PipelineDefinition) -> str:
-        """Create the pipeline, or update its definition if it exists; returns its URL."""
+    def ensure_pipeline(self, full_name: str, definition: PipelineDefinition, owner: str) -> str:
+        """Create the pipeline with `owner`'s marker, or update it if it carries that marker."""
         ...
 
     def trigger_build(self, full_name: str, parameters: Mapping[str, str]) -> QueuedBuild: ...
 
+    def build_url(self, queued: QueuedBuild) -> str | None:
+        """The build's URL once its queue item has left the queue; None while it waits."""
+        ...
+
+    def push_hook_url(self, clone_url: str) -> str:
+        """Where a repository host posts on every push so the jobs of `clone_url` build.
+
+        It may carry a credential: never log it or store it outside the repository host.
+        """
+        ...
+
     def job_url(self, full_name: str) -> str: ...
 
-    def delete_item(self, full_name: str) -> None: ...
+    def delete_item(self, full_name: str, owner: str) -> None:
+        """Delete it if it carries `owner`'s marker; gone is fine; otherwise ForeignResource."""
+        ...
 
 
 # ---------------------------------------------------------------- approvals
@@ -174,7 +268,9 @@ class ApprovalDesk(Protocol):
 
     def close_request(self, sys_id: str, *, succeeded: bool, note: str) -> None: ...
 
-    def cancel_request(self, sys_id: str, note: str) -> None: ...
+    def cancel_request(self, sys_id: str, note: str) -> None:
+        """Withdraw the request and every approval still asked of an approver."""
+        ...
 
 
 # ---------------------------------------------------------------- mail
