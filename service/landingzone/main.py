@@ -18,7 +18,9 @@ from landingzone.api.metrics import Metrics
 from landingzone.api.routes import approvals, classes, dashboard, health, landing_zones
 from landingzone.config import Configuration, Settings
 from landingzone.integrations.factory import build_integrations
-from landingzone.landing_zone import lifecycle, runtime
+from landingzone.landing_zone import lifecycle, runtime, workspace
+from landingzone.landing_zone.breakers import Breakers
+from landingzone.landing_zone.replicas import Caretaker, ReplicaLeases
 from landingzone.landing_zone.store import Store
 from landingzone.landing_zone.tables import engine_for
 from landingzone.landing_zone.workflows import INTAKE_QUEUE, PROVISIONING_QUEUE
@@ -41,6 +43,7 @@ def build_runtime(settings: Settings) -> runtime.Runtime:
         pipelines=integrations.pipelines,
         approvals=integrations.approvals,
         mailer=integrations.mailer,
+        breakers=Breakers.from_settings(settings),
     )
 
 
@@ -69,6 +72,18 @@ def start_engine(settings: Settings) -> None:
     )
 
 
+def _reconcile(live: runtime.Runtime) -> None:
+    started, failed = lifecycle.reconcile(live)
+    if started or failed:
+        log.info(
+            "reconciled: %d landing zones started, %d without a workflow failed", started, failed
+        )
+
+
+def _take_over(executor_ids: list[str]) -> None:
+    DBOS._recover_pending_workflows(executor_ids)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -78,14 +93,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.install(live)
         app.state.runtime = live
         app.state.metrics = Metrics(live.store)
+        cleared = workspace.clear_scratch()
+        if cleared:
+            log.info("removed %d scratch folders left by an earlier run", cleared)
         # DBOS's synchronous API refuses to run on the event loop's thread.
         await asyncio.to_thread(start_engine, settings)
-        resumed = await asyncio.to_thread(lifecycle.resume_orphans, live)
-        if resumed:
-            log.info("started %d accepted landing zones that had no workflow yet", resumed)
+        await asyncio.to_thread(_reconcile, live)
+        caretaker = Caretaker(
+            ReplicaLeases(live.store.engine, settings.executor_id, settings.replica_lease_seconds),
+            settings.heartbeat_seconds,
+            take_over=_take_over,
+            reconcile=lambda: _reconcile(live),
+        )
+        caretaker.start()
         try:
             yield
         finally:
+            caretaker.stop()
             await asyncio.to_thread(DBOS.destroy, destroy_registry=False)
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from dbos import DBOS, SetWorkflowID
@@ -18,8 +19,11 @@ from landingzone.landing_zone.models import (
     Status,
     StepStatus,
     StepView,
+    WaitView,
 )
 from landingzone.landing_zone.progress import Run
+from landingzone.landing_zone.provisioning import environment_id
+from landingzone.landing_zone.resilience import RETRY_NOW_TOPIC
 from landingzone.landing_zone.runtime import Runtime
 from landingzone.landing_zone.service import (
     RequestRejected,
@@ -27,14 +31,16 @@ from landingzone.landing_zone.service import (
     make_plan,
     request_hash,
 )
-from landingzone.landing_zone.store import DuplicateKey, Record
+from landingzone.landing_zone.store import DuplicateKey, NameTaken, Record
 from landingzone.landing_zone.workflows import (
     INTAKE_QUEUE,
-    environment_id,
     landing_zone_workflow,
     provisioning_id,
     workflow_id,
 )
+
+log = logging.getLogger("landingzone.lifecycle")
+LIVE_WORKFLOW = {"PENDING", "ENQUEUED"}
 
 
 class Conflict(Exception):
@@ -57,13 +63,16 @@ def submit(runtime: Runtime, request: LandingZoneRequest, key: str | None) -> tu
     store = runtime.store
     if key is not None and (existing := store.by_idempotency_key(key)) is not None:
         return _same_or_conflict(existing, digest), False
+    taken = Conflict("name", f"a landing zone named '{request.name}' exists in {request.tenant}")
     if store.active_with_name(request.tenant, request.name) is not None:
-        raise Conflict("name", f"a landing zone named '{request.name}' exists in {request.tenant}")
+        raise taken
     landing_zone_id = "lz_" + secrets.token_hex(10)
     try:
         record = store.insert(landing_zone_id, payload, digest, key)
     except DuplicateKey as duplicate:
         return _same_or_conflict(duplicate.existing, digest), False
+    except NameTaken:
+        raise taken from None
     start(runtime, record.id, 0)
     return record, True
 
@@ -88,30 +97,66 @@ def start(runtime: Runtime, landing_zone_id: str, run_number: int) -> None:
         )
 
 
-def resume_orphans(runtime: Runtime) -> int:
-    """Start workflows for landing zones accepted just before a crash, before their start."""
-    started = 0
-    records, _ = runtime.store.page(
-        owner=None, tenant=None, status=Status.PROVISIONING, limit=500, cursor=None
-    )
-    for record in records:
-        if DBOS.get_workflow_status(workflow_id(record.id, record.run)) is None:
+def reconcile(runtime: Runtime) -> tuple[int, int]:
+    """Leave no landing zone unfinished without a live workflow; returns (started, failed).
+
+    A landing zone accepted just before a crash, before its workflow was enqueued, is started.
+    One whose workflows all ended without a terminal status (an engine error, a bug) becomes
+    `failed` with a retry, instead of waiting for ever.
+    """
+    started = failed = 0
+    for record in runtime.store.unfinished():
+        statuses = {
+            name: getattr(DBOS.get_workflow_status(name), "status", None)
+            for name in _workflows_of(record)
+        }
+        if any(status in LIVE_WORKFLOW for status in statuses.values()):
+            continue
+        if statuses[workflow_id(record.id, record.run)] is None:
             start(runtime, record.id, record.run)
             started += 1
-    return started
+            continue
+        current = runtime.store.get(record.id)  # it may have just finished
+        if current is None or current.status.terminal or current.run != record.run:
+            continue
+        stage = next(
+            (
+                s.name
+                for s in runtime.store.steps_of(record.id)
+                if s.status is not StepStatus.SUCCEEDED
+            ),
+            "plan",
+        )
+        runtime.store.set_status(
+            record.id,
+            Status.FAILED,
+            error=(stage, "the workflow ended without finishing; retry to resume"),
+        )
+        log.warning("landing zone %s had no live workflow; marked failed", record.id)
+        failed += 1
+    return started, failed
+
+
+def _workflows_of(record: Record) -> list[str]:
+    return [
+        workflow_id(record.id, record.run),
+        provisioning_id(record.id, record.run),
+        environment_id(record.id, record.run),
+        cancel_id(record.id),
+    ]
+
+
+def cancel_id(landing_zone_id: str) -> str:
+    return f"{landing_zone_id}:cancel"
 
 
 def cancel(runtime: Runtime, record: Record) -> None:
     if record.status.terminal:
         raise Conflict("status", f"a {record.status.value} landing zone cannot be cancelled")
-    for running in (
-        workflow_id(record.id, record.run),
-        provisioning_id(record.id, record.run),
-        environment_id(record.id, record.run),
-    ):
+    for running in _workflows_of(record)[:-1]:
         if DBOS.get_workflow_status(running) is not None:
             DBOS.cancel_workflow(running)
-    with SetWorkflowID(f"{record.id}:cancel"):
+    with SetWorkflowID(cancel_id(record.id)):
         DBOS.start_workflow(
             cancel_workflow,
             Run(record.id, record.run),
@@ -121,9 +166,19 @@ def cancel(runtime: Runtime, record: Record) -> None:
 
 
 def retry(runtime: Runtime, record: Record) -> None:
+    """A failed landing zone runs again; a waiting one makes its next attempt now."""
+    waits = [s.waiting for s in runtime.store.steps_of(record.id) if s.waiting]
+    if waits and not record.status.terminal:
+        for wait in waits:
+            target = str(wait.get("workflow_id", ""))
+            if getattr(DBOS.get_workflow_status(target), "status", None) in LIVE_WORKFLOW:
+                DBOS.send(target, "now", topic=RETRY_NOW_TOPIC)
+        return
     if record.status is not Status.FAILED:
         raise Conflict(
-            "status", f"only a failed landing zone can be retried, not {record.status.value}"
+            "status",
+            "only a failed or waiting landing zone can be retried, "
+            f"not a {record.status.value} one",
         )
     run_number = record.run + 1
     unfinished = [
@@ -178,6 +233,7 @@ def view(runtime: Runtime, record: Record) -> LandingZoneView:
                 started_at=row.started_at,
                 finished_at=row.finished_at,
                 attempts=row.attempts,
+                waiting=WaitView.model_validate(row.waiting) if row.waiting else None,
             )
             if (row := steps.get(name))
             else StepView(name=name, status=StepStatus.PENDING)
@@ -187,6 +243,7 @@ def view(runtime: Runtime, record: Record) -> LandingZoneView:
         error=ErrorView(step=record.error_step, message=record.error_message or "")
         if record.error_step
         else None,
+        waiting=[WaitView.model_validate(row.waiting) for row in steps.values() if row.waiting],
     )
 
 

@@ -30,6 +30,7 @@ class Status(StrEnum):
 class StepStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
+    WAITING = "waiting"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -95,12 +96,24 @@ class LandingZoneRequest(BaseModel):
         return f"group:{namespace or 'default'}/{group}"
 
 
+class WaitView(BaseModel):
+    """A step waiting out a transient fault of a downstream system."""
+
+    step: str
+    system: str = Field(examples=["bitbucket"])
+    error: str = Field(description="The last error the system answered.")
+    attempts: int
+    since: datetime = Field(description="When the first fault of this call happened.")
+    next_attempt_at: datetime
+
+
 class StepView(BaseModel):
     name: str
     status: StepStatus
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempts: int = 0
+    waiting: WaitView | None = None
 
 
 class ErrorView(BaseModel):
@@ -125,6 +138,9 @@ class LandingZoneView(BaseModel):
     steps: list[StepView]
     links: dict[str, str]
     error: ErrorView | None = None
+    waiting: list[WaitView] = Field(
+        default_factory=list, description="Steps waiting out a downstream outage, if any."
+    )
 
 
 class LandingZonePage(BaseModel):

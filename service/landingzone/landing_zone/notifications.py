@@ -24,6 +24,7 @@ LINK_LABELS = {
     "promote_pipeline": "Promote pipeline",
     "approval": "ServiceNow request",
     "catalog_entity": "Backstage catalog entity",
+    "catalog_info": "Catalog descriptor (catalog-info.yaml)",
 }
 
 _SUBJECTS = {
@@ -35,9 +36,23 @@ _SUBJECTS = {
 
 
 def outcome_message(
-    plan: Plan, status: str, links: Mapping[str, str], status_url: str, reason: str = ""
+    plan: Plan,
+    status: str,
+    links: Mapping[str, str],
+    status_url: str,
+    reason: str = "",
+    *,
+    run_number: int = 0,
+    copy_to: str | None = None,
 ) -> MailMessage:
-    listed = [(label, links[key]) for key, label in LINK_LABELS.items() if key in links]
+    """The outcome email; every link that is a URL is listed, known ones first."""
+    urls = {key: value for key, value in links.items() if value.startswith(("http://", "https://"))}
+    listed = [(label, urls[key]) for key, label in LINK_LABELS.items() if key in urls]
+    listed += [
+        (key.replace("_", " ").capitalize(), url)
+        for key, url in urls.items()
+        if key not in LINK_LABELS
+    ]
     context = {
         "requester_name": plan.requester_name,
         "name": plan.name,
@@ -49,9 +64,14 @@ def outcome_message(
         "status_url": status_url,
     }
     return MailMessage(
-        message_id=f"<{plan.landing_zone_id}.{status}@landingzone>",
-        to=(plan.requester_email,),
+        message_id=f"<{plan.landing_zone_id}.{status}{_run_suffix(run_number)}@landingzone>",
+        to=(plan.requester_email, *([copy_to] if copy_to else [])),
         subject=_SUBJECTS[status].format(name=plan.name),
         text=_environment.get_template("outcome.txt.j2").render(context),
         html=_environment.get_template("outcome.html.j2").render(context),
     )
+
+
+def _run_suffix(run_number: int) -> str:
+    """Each run that ends gets its own message id; replays of one run keep theirs."""
+    return f".run-{run_number}" if run_number else ""

@@ -6,7 +6,8 @@ Event dedupe keys carry the run number, so a replay adds nothing and a retry run
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from dbos import DBOS
@@ -97,8 +98,76 @@ def set_status(run: Run, status: Status, error: tuple[str, str] | None = None) -
     )
 
 
-def count_retry(run: Run, stage: str) -> None:
-    """Inside an external-call step: a retry attempt adds one to the stage's attempts."""
-    status = DBOS.step_status
-    if status is not None and status.current_attempt:
-        runtime.current().store.count_attempt(run.landing_zone_id, stage)
+@DBOS.step()
+def skip_remaining(run: Run) -> None:
+    """Steps that will never run now (after a rejection) say so."""
+    runtime.current().store.skip_pending_steps(run.landing_zone_id)
+
+
+@DBOS.step()
+def settle_steps(run: Run) -> None:
+    """A cancelled landing zone's unfinished steps will not run: they say so."""
+    runtime.current().store.skip_unfinished_steps(run.landing_zone_id)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A call waiting out a transient fault: what the API, the events and the dashboard show."""
+
+    key: str  # identifies this wait among the landing zone's waits
+    step: str
+    system: str
+    error: str
+    attempts: int
+    since: float  # epoch seconds of the first fault
+    next_attempt_at: float
+    workflow_id: str  # the workflow whose wait `/retry` cuts short
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "system": self.system,
+            "error": self.error,
+            "attempts": self.attempts,
+            "since": _iso(self.since),
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "workflow_id": self.workflow_id,
+        }
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@DBOS.step()
+def waiting(run: Run, wait: Wait) -> None:
+    store = runtime.current().store
+    store.set_waiting(run.landing_zone_id, wait.step, wait.view())
+    store.count_attempt(run.landing_zone_id, wait.step)
+    at = _iso(wait.next_attempt_at).removesuffix("Z").split("T")[1] + "Z"
+    store.events.append(
+        run.landing_zone_id,
+        run.key(wait.step, "waiting", wait.key, str(wait.attempts)),
+        step=wait.step,
+        kind="waiting",
+        message=f"{wait.step}: waiting for {wait.system} (attempt {wait.attempts}): "
+        f"{wait.error}; next attempt at {at}",
+        data={k: v for k, v in asdict(wait).items() if k in ("system", "error", "attempts")}
+        | {"next_attempt_at": _iso(wait.next_attempt_at)},
+    )
+
+
+@DBOS.step()
+def resumed(run: Run, stage: str, key: str, attempts: int, waited_s: float) -> None:
+    store = runtime.current().store
+    system = store.clear_waiting(run.landing_zone_id, stage) or "the system"
+    minutes, seconds = divmod(int(waited_s), 60)
+    took = f"{minutes}m {seconds}s" if minutes else f"{seconds}s"
+    store.events.append(
+        run.landing_zone_id,
+        run.key(stage, "resumed", key),
+        step=stage,
+        kind="resumed",
+        message=f"{stage}: {system} answered again after {attempts} attempts ({took})",
+        data={"system": system, "attempts": attempts, "waited_seconds": round(waited_s, 1)},
+    )

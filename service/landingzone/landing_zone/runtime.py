@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from landingzone.config import Configuration
 from landingzone.integrations.base import ApprovalDesk, Mailer, PipelineServer, RepositoryHost
+from landingzone.landing_zone.breakers import Breakers
 from landingzone.landing_zone.store import Store
 from landingzone.rendering.classes import ProjectClass
 
@@ -20,6 +21,7 @@ class Runtime:
     pipelines: PipelineServer
     approvals: ApprovalDesk
     mailer: Mailer
+    breakers: Breakers = field(default_factory=lambda: Breakers(5, 30.0))
 
 
 _runtime: Runtime | None = None

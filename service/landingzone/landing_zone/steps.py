@@ -1,7 +1,8 @@
-"""Workflow steps: each makes one external call, retried with backoff when the fault is transient.
+"""Workflow steps: each makes one external call; transient faults are waited out (resilience.py).
 
-Every step is safe to replay: the adapters look before they create, and what a step created is
-remembered on the landing zone so compensation knows exactly what to undo.
+Every step is safe to replay: the adapters look before they create, every resource is created
+with this landing zone's marker and nothing without it is adopted, changed or deleted, and what
+a step created is remembered on the landing zone so compensation knows exactly what to undo.
 """
 
 from __future__ import annotations
@@ -16,31 +17,21 @@ from landingzone.integrations.base import (
     ApprovalRecord,
     ApprovalRequest,
     BranchRestriction,
+    ForeignResource,
     InitialCommit,
     MailMessage,
     PermanentError,
     PipelineDefinition,
     QueuedBuild,
     Repository,
-    TransientError,
 )
 from landingzone.landing_zone import runtime, workspace
-from landingzone.landing_zone.models import LandingZoneRequest
-from landingzone.landing_zone.progress import Run, count_retry
+from landingzone.landing_zone.models import LandingZoneRequest, StepStatus
+from landingzone.landing_zone.progress import Run
+from landingzone.landing_zone.resilience import external
 from landingzone.landing_zone.service import Plan, RequestRejected, make_plan
 
-
-def _transient(error: BaseException) -> bool:
-    return isinstance(error, TransientError)
-
-
-RETRIES = {
-    "retries_allowed": True,
-    "max_attempts": 5,
-    "interval_seconds": 1.0,
-    "backoff_rate": 2.0,
-    "should_retry": _transient,
-}
+PROJECT_PUSHED = "project_pushed"  # resources flag: the point of no return has been passed
 
 
 @DBOS.step()
@@ -58,24 +49,25 @@ def load_plan(run: Run) -> Plan:
         raise PermanentError("landing-zone", str(error)) from error
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def check_names_free(run: Run, plan: Plan) -> None:
-    count_retry(run, "plan")
-    rt = runtime.current()
-    ours = rt.store.get(run.landing_zone_id)
-    owned = set((ours.resources if ours else {}).get("repositories", []))
-    for name in (plan.names.repository, plan.names.environment_repository):
-        key = f"{name.project}/{name.slug}"
-        if key not in owned and rt.repositories.find_repository(name.project, name.slug):
-            raise PermanentError("bitbucket", f"repository {key} already exists")
+@external("bitbucket")
+def check_repository_free(run: Run, stage: str, project: str, slug: str) -> None:
+    found = runtime.current().repositories.find_repository(project, slug)
+    if found is not None and found.owner != run.landing_zone_id:
+        raise ForeignResource("bitbucket", f"repository {project}/{slug}", found.owner)
+
+
+@external("jenkins")
+def check_folder_free(run: Run, stage: str, full_name: str) -> None:
+    found = runtime.current().pipelines.find_item(full_name)
+    if found is not None and found.owner != run.landing_zone_id:
+        raise ForeignResource("jenkins", f"Jenkins item {full_name}", found.owner)
 
 
 # ---------------------------------------------------------------- approvals
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def open_request(run: Run, plan: Plan, link: str) -> ApprovalRecord:
-    count_retry(run, "approve")
+@external("servicenow")
+def open_request(run: Run, stage: str, plan: Plan, link: str) -> ApprovalRecord:
     description = (
         f"Landing zone '{plan.name}' ({plan.class_id}) for tenant {plan.tenant}.\n"
         f"Owner: {plan.owner_ref}\nRequested by: {plan.requester_name} <{plan.requester_email}>\n"
@@ -97,26 +89,23 @@ def open_request(run: Run, plan: Plan, link: str) -> ApprovalRecord:
     return record
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def read_request(run: Run, sys_id: str) -> ApprovalRecord:
-    count_retry(run, "approve")
+@external("servicenow")
+def read_request(run: Run, stage: str, sys_id: str) -> ApprovalRecord:
     return runtime.current().approvals.get_request(sys_id)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("servicenow")
 def add_work_note(run: Run, stage: str, sys_id: str, text: str) -> None:
-    count_retry(run, stage)
     runtime.current().approvals.add_work_note(sys_id, text)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("servicenow")
 def close_request(run: Run, stage: str, sys_id: str, succeeded: bool, text: str) -> None:
-    count_retry(run, stage)
     runtime.current().approvals.close_request(sys_id, succeeded=succeeded, note=text)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def cancel_request(run: Run, sys_id: str, text: str) -> None:
+@external("servicenow")
+def cancel_request(run: Run, stage: str, sys_id: str, text: str) -> None:
     runtime.current().approvals.cancel_request(sys_id, text)
 
 
@@ -133,6 +122,15 @@ def current_resources(run: Run) -> dict[str, Any]:
 
 
 @DBOS.step()
+def active_stage(run: Run) -> str:
+    """The stage in progress (or the last one that failed): where an interruption belongs."""
+    rows = runtime.current().store.steps_of(run.landing_zone_id)
+    busy = [r.name for r in rows if r.status in (StepStatus.RUNNING, StepStatus.WAITING)]
+    failed = [r.name for r in rows if r.status is StepStatus.FAILED]
+    return (busy or failed or ["plan"])[0]
+
+
+@DBOS.step()
 def clock() -> float:
     return time.time()
 
@@ -146,11 +144,10 @@ def render_files(run: Run, plan: Plan, request_number: str) -> list[str]:
         return workspace.render_project(plan, request_number, scratch).files
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("bitbucket")
 def ensure_repository(run: Run, stage: str, project: str, slug: str, about: str) -> Repository:
-    count_retry(run, stage)
     rt = runtime.current()
-    repository = rt.repositories.ensure_repository(project, slug, about)
+    repository = rt.repositories.ensure_repository(project, slug, about, run.landing_zone_id)
     rt.store.add_to_list(run.landing_zone_id, "resources", "repositories", f"{project}/{slug}")
     return repository
 
@@ -168,33 +165,32 @@ def _commit(plan: Plan, source: Path, message: str) -> InitialCommit:
     )
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def push_project(run: Run, plan: Plan, repository: Repository, request_number: str) -> str:
-    count_retry(run, "repository")
+@external("bitbucket")
+def push_project(run: Run, stage: str, plan: Plan, repository: Repository, number: str) -> str:
+    rt = runtime.current()
     with workspace.scratch("push") as scratch:
-        rendered = workspace.render_project(plan, request_number, scratch)
+        rendered = workspace.render_project(plan, number, scratch)
         commit = _commit(plan, rendered.root, f"Initial {plan.class_id} project from Landing Zone")
-        return runtime.current().repositories.push_initial_commit(repository, commit)
+        head = rt.repositories.push_initial_commit(repository, commit)
+    rt.store.merge(run.landing_zone_id, "resources", {PROJECT_PUSHED: True})
+    return head
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def push_environment(run: Run, plan: Plan, repository: Repository, request_number: str) -> str:
-    count_retry(run, "environment")
+@external("bitbucket")
+def push_environment(run: Run, stage: str, plan: Plan, repository: Repository, number: str) -> str:
     with workspace.scratch("environment") as scratch:
-        rendered = workspace.render_environment(plan, request_number, scratch)
+        rendered = workspace.render_environment(plan, number, scratch)
         commit = _commit(plan, rendered.root, "Environments dev, test and prod")
         return runtime.current().repositories.push_initial_commit(repository, commit)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("bitbucket")
 def set_default_branch(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
-    count_retry(run, stage)
     runtime.current().repositories.set_default_branch(repository, plan.default_branch)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("bitbucket")
 def restrict_branches(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
-    count_retry(run, stage)
     settings = runtime.current().configuration.settings
     restrictions = [
         BranchRestriction(
@@ -207,20 +203,16 @@ def restrict_branches(run: Run, stage: str, plan: Plan, repository: Repository) 
     runtime.current().repositories.ensure_branch_restrictions(repository, restrictions)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("bitbucket")
 def grant_owner(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
-    count_retry(run, stage)
     runtime.current().repositories.grant_group(repository, plan.owner_group, plan.owner_permission)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def ensure_jenkins_webhook(run: Run, repository: Repository) -> None:
-    count_retry(run, "repository")
-    settings = runtime.current().configuration.settings
-    url = settings.jenkins_url + settings.jenkins_webhook_path
-    runtime.current().repositories.ensure_webhook(
-        repository, "jenkins", url, ["repo:refs_changed", "pr:opened"]
-    )
+@external("bitbucket")
+def ensure_push_hook(run: Run, stage: str, repository: Repository) -> None:
+    rt = runtime.current()
+    url = rt.pipelines.push_hook_url(repository.clone_url)
+    rt.repositories.ensure_webhook(repository, "jenkins", url, ["repo:refs_changed"])
 
 
 @DBOS.step()
@@ -233,48 +225,51 @@ def catalog_info_url(plan: Plan, repository: Repository) -> str:
 # ---------------------------------------------------------------- pipelines
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def ensure_folder(run: Run, plan: Plan) -> str:
-    count_retry(run, "pipelines")
+@external("jenkins")
+def ensure_folder(run: Run, stage: str, plan: Plan) -> str:
     rt = runtime.current()
     url = rt.pipelines.ensure_folder(
-        plan.names.jenkins_folder, f"Pipelines of {plan.name}, owned by {plan.owner_ref}"
+        plan.names.jenkins_folder,
+        f"Pipelines of {plan.name}, owned by {plan.owner_ref}",
+        run.landing_zone_id,
     )
     rt.store.merge(run.landing_zone_id, "resources", {"jenkins_folder": plan.names.jenkins_folder})
     return url
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def ensure_pipeline(run: Run, full_name: str, definition: PipelineDefinition) -> str:
-    count_retry(run, "pipelines")
-    return runtime.current().pipelines.ensure_pipeline(full_name, definition)
+@external("jenkins")
+def ensure_pipeline(run: Run, stage: str, full_name: str, definition: PipelineDefinition) -> str:
+    return runtime.current().pipelines.ensure_pipeline(full_name, definition, run.landing_zone_id)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def trigger_first_build(run: Run, plan: Plan) -> QueuedBuild:
-    count_retry(run, "pipelines")
+@external("jenkins")
+def trigger_first_build(run: Run, stage: str, plan: Plan) -> QueuedBuild:
     return runtime.current().pipelines.trigger_build(plan.names.build_job, {})
+
+
+@external("jenkins")
+def first_build_url(run: Run, stage: str, queued: QueuedBuild) -> str | None:
+    return runtime.current().pipelines.build_url(queued)
 
 
 # ---------------------------------------------------------------- notification and compensation
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
+@external("mail")
 def send_mail(run: Run, stage: str, message: MailMessage) -> None:
-    count_retry(run, stage)
     runtime.current().mailer.send(message)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def delete_repository(run: Run, key: str) -> None:
+@external("bitbucket")
+def delete_repository(run: Run, stage: str, key: str) -> None:
     rt = runtime.current()
     project, slug = key.split("/", 1)
-    rt.repositories.delete_repository(project, slug)
+    rt.repositories.delete_repository(project, slug, run.landing_zone_id)
     rt.store.remove_from_list(run.landing_zone_id, "resources", "repositories", key)
 
 
-@DBOS.step(**RETRIES)  # type: ignore[arg-type]
-def delete_jenkins_folder(run: Run, full_name: str) -> None:
+@external("jenkins")
+def delete_jenkins_folder(run: Run, stage: str, full_name: str) -> None:
     rt = runtime.current()
-    rt.pipelines.delete_item(full_name)
+    rt.pipelines.delete_item(full_name, run.landing_zone_id)
     rt.store.merge(run.landing_zone_id, "resources", {"jenkins_folder": None})

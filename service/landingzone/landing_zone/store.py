@@ -21,6 +21,7 @@ from landingzone.landing_zone.models import STAGES, Status, StepStatus
 from landingzone.landing_zone.tables import aware, landing_zones, metadata, now, steps, writing
 
 ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
+RELEASES_NAME = (Status.REJECTED, Status.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class StepRow:
     started_at: datetime | None
     finished_at: datetime | None
     attempts: int
+    waiting: dict[str, Any] | None = None
+
+
+class NameTaken(Exception):
+    """Another landing zone holds this tenant and name."""
 
 
 class DuplicateKey(Exception):
@@ -98,6 +104,7 @@ class Store:
             "idempotency_key": key,
             "request_hash": request_hash,
             "request": {**request, "__hash__": request_hash},
+            "name_claim": f"{request['tenant']}/{request['name']}",
             "name": request["name"],
             "class_id": request["class"],
             "tenant": request["tenant"],
@@ -127,9 +134,11 @@ class Store:
                 )
         except sa.exc.IntegrityError:
             existing = self.by_idempotency_key(key) if key else None
-            if existing is None:
-                raise
-            raise DuplicateKey(existing, request_hash) from None
+            if existing is not None:
+                raise DuplicateKey(existing, request_hash) from None
+            if self.active_with_name(request["tenant"], request["name"]) is not None:
+                raise NameTaken(row["name_claim"]) from None
+            raise
         record = self.get(landing_zone_id)
         assert record is not None
         return record
@@ -149,11 +158,8 @@ class Store:
         return Record.from_row(row) if row else None
 
     def active_with_name(self, tenant: str, name: str) -> Record | None:
-        query = landing_zones.select().where(
-            landing_zones.c.tenant == tenant,
-            landing_zones.c.name == name,
-            landing_zones.c.status.in_([s.value for s in (*ACTIVE_STATUSES, Status.COMPLETED)]),
-        )
+        """The landing zone holding this name, if one does."""
+        query = landing_zones.select().where(landing_zones.c.name_claim == f"{tenant}/{name}")
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
         return Record.from_row(row) if row else None
@@ -202,7 +208,20 @@ class Store:
     ) -> None:
         values: dict[str, Any] = {"status": status.value}
         values["error_step"], values["error_message"] = error if error else (None, None)
+        if status in RELEASES_NAME:
+            values["name_claim"] = None
         self.update(landing_zone_id, **values)
+
+    def unfinished(self, limit: int = 500) -> list[Record]:
+        """Landing zones that have not reached a terminal status, oldest first."""
+        query = (
+            landing_zones.select()
+            .where(landing_zones.c.status.in_([s.value for s in ACTIVE_STATUSES]))
+            .order_by(landing_zones.c.created_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [Record.from_row(row) for row in connection.execute(query).all()]
 
     def merge(self, landing_zone_id: str, column: str, values: Mapping[str, Any]) -> None:
         """Add keys to the `links` or `resources` map (or drop them with a None value)."""
@@ -256,9 +275,45 @@ class Store:
                 started_at=aware(row.started_at),
                 finished_at=aware(row.finished_at),
                 attempts=row.attempts,
+                waiting=dict(row.waiting) if row.waiting else None,
             )
             for row in rows
         ]
+
+    def set_waiting(self, landing_zone_id: str, name: str, wait: Mapping[str, Any]) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
+        with self._tx() as tx:
+            tx.execute(
+                steps.update()
+                .where(where)
+                .values(status=StepStatus.WAITING.value, waiting=dict(wait))
+            )
+
+    def clear_waiting(self, landing_zone_id: str, name: str) -> str | None:
+        """Back to running; returns the system the step was waiting for."""
+        where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
+        with self._tx() as tx:
+            row = tx.execute(sa.select(steps.c.waiting).where(where)).first()
+            tx.execute(
+                steps.update().where(where).values(status=StepStatus.RUNNING.value, waiting=None)
+            )
+        wait = row[0] if row else None
+        return str(wait["system"]) if isinstance(wait, dict) and "system" in wait else None
+
+    def skip_pending_steps(self, landing_zone_id: str) -> None:
+        self._skip(landing_zone_id, (StepStatus.PENDING,))
+
+    def skip_unfinished_steps(self, landing_zone_id: str) -> None:
+        self._skip(landing_zone_id, (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.WAITING))
+
+    def _skip(self, landing_zone_id: str, statuses: tuple[StepStatus, ...]) -> None:
+        where = (steps.c.landing_zone_id == landing_zone_id) & steps.c.status.in_(
+            [s.value for s in statuses]
+        )
+        with self._tx() as tx:
+            tx.execute(
+                steps.update().where(where).values(status=StepStatus.SKIPPED.value, waiting=None)
+            )
 
     def step_started(self, landing_zone_id: str, name: str) -> None:
         where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
@@ -281,7 +336,11 @@ class Store:
     def step_finished(self, landing_zone_id: str, name: str, status: StepStatus) -> None:
         where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
         with self._tx() as tx:
-            tx.execute(steps.update().where(where).values(status=status.value, finished_at=now()))
+            tx.execute(
+                steps.update()
+                .where(where)
+                .values(status=status.value, finished_at=now(), waiting=None)
+            )
 
     def reset_steps(self, landing_zone_id: str, names: list[str]) -> None:
         where = (steps.c.landing_zone_id == landing_zone_id) & steps.c.name.in_(names)
@@ -289,7 +348,9 @@ class Store:
             tx.execute(
                 steps.update()
                 .where(where)
-                .values(status=StepStatus.PENDING.value, started_at=None, finished_at=None)
+                .values(
+                    status=StepStatus.PENDING.value, started_at=None, finished_at=None, waiting=None
+                )
             )
 
 

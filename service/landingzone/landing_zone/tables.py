@@ -18,6 +18,9 @@ landing_zones = sa.Table(
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("idempotency_key", sa.String(200), unique=True, nullable=True),
+    # "<tenant>/<name>" while the landing zone holds its name; NULL once rejected or cancelled.
+    # Unique, so two requests for one name cannot both be accepted (NULLs never collide).
+    sa.Column("name_claim", sa.String(130), unique=True, nullable=True),
     sa.Column("request_hash", sa.String(64), nullable=False),
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("name", sa.String(63), nullable=False),
@@ -46,6 +49,7 @@ steps = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("waiting", sa.JSON, nullable=True),
 )
 
 events = sa.Table(
@@ -60,6 +64,16 @@ events = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.UniqueConstraint("landing_zone_id", "dedupe_key", name="lz_events_once"),
+)
+
+
+replicas = sa.Table(
+    "lz_replicas",
+    metadata,
+    sa.Column("executor_id", sa.String(200), primary_key=True),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+    # The live replica that recovered this one's workflows after its lease ran out.
+    sa.Column("taken_over_by", sa.String(200), nullable=True),
 )
 
 

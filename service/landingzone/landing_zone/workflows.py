@@ -1,20 +1,16 @@
-"""Control flow of a landing zone; every side effect happens in a step (steps.py, progress.py)."""
+"""Control flow of a landing zone: plan, approve, then provisioning (provisioning.py) on its queue.
+
+Every side effect happens in a step (steps.py, progress.py). Whatever goes wrong ends in a
+terminal status: a failure before the point of no return (the project repository pushed) undoes
+what this landing zone made; after it, everything is kept and `/retry` resumes.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from dbos import DBOS, SetWorkflowID
 
-from dbos import DBOS, SetWorkflowID, WorkflowHandle
-from dbos._error import DBOSMaxStepRetriesExceeded
-
-from landingzone.integrations.base import (
-    ApprovalRecord,
-    IntegrationError,
-    PipelineDefinition,
-    PipelineParameter,
-    Repository,
-)
-from landingzone.landing_zone import steps
+from landingzone.integrations.base import ApprovalRecord, IntegrationError
+from landingzone.landing_zone import runtime, steps
 from landingzone.landing_zone.compensation import compensate
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
@@ -23,26 +19,23 @@ from landingzone.landing_zone.progress import (
     add_links,
     note,
     set_status,
+    skip_remaining,
     stage_failed,
     stage_finished,
     stage_started,
 )
+from landingzone.landing_zone.provisioning import provision_workflow
 from landingzone.landing_zone.service import Plan
+from landingzone.landing_zone.stages import (
+    StageFailed,
+    failing_as,
+    failure_message,
+    is_engine_control,
+)
 
 APPROVAL_TOPIC = "approval"
 INTAKE_QUEUE = "intake"
 PROVISIONING_QUEUE = "provisioning"
-ENVIRONMENTS = ("dev", "test", "prod")
-
-
-class StageFailed(Exception):
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(stage, message)  # both in args, so the error survives pickling
-        self.stage = stage
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.stage}: {self.message}"
 
 
 def workflow_id(landing_zone_id: str, run_number: int) -> str:
@@ -51,13 +44,6 @@ def workflow_id(landing_zone_id: str, run_number: int) -> str:
 
 def provisioning_id(landing_zone_id: str, run_number: int) -> str:
     return f"{landing_zone_id}:provision-{run_number}"
-
-
-def environment_id(landing_zone_id: str, run_number: int) -> str:
-    return f"{landing_zone_id}:environment-{run_number}"
-
-
-# ---------------------------------------------------------------- the landing zone
 
 
 @DBOS.workflow()
@@ -80,23 +66,31 @@ def landing_zone_workflow(
         return Status.COMPLETED.value
     except StageFailed as failure:
         _finish_failed(run, plan, failure, status_url)
-        return Status.FAILED.value
+    except Exception as error:
+        if is_engine_control(error):
+            raise
+        _finish_failed(
+            run, plan, StageFailed(steps.active_stage(run), failure_message(error)), status_url
+        )
+    return Status.FAILED.value
 
 
 def _stage_plan(run: Run, status_url: str) -> Plan | None:
     stage_started(run, "plan")
     plan: Plan | None = None
     try:
-        plan = steps.load_plan(run)
-        steps.check_names_free(run, plan)
-    except (IntegrationError, DBOSMaxStepRetriesExceeded) as error:
-        message = _failure_message(error) or str(error)
-        stage_failed(run, "plan", message)
-        set_status(run, Status.FAILED, ("plan", message))
+        with failing_as(run, "plan"):
+            plan = steps.load_plan(run)
+            names = plan.names
+            for repository in (names.repository, names.environment_repository):
+                steps.check_repository_free(run, "plan", repository.project, repository.slug)
+            steps.check_folder_free(run, "plan", names.jenkins_folder)
+    except StageFailed as failure:
+        set_status(run, Status.FAILED, ("plan", failure.message))
         if plan is not None:
-            _tell_requester_it_failed(run, plan, message, status_url)
+            _tell_it_failed(run, plan, failure.message, status_url)
         return None
-    stage_finished(run, "plan", f"plan: names {plan.names.repository.project}/{plan.name} are free")
+    stage_finished(run, "plan", f"plan: names {names.repository.project}/{plan.name} are free")
     return plan
 
 
@@ -104,8 +98,8 @@ def _stage_approve(
     run: Run, plan: Plan, status_url: str, poll_s: float, expiry_s: float
 ) -> ApprovalRecord:
     stage_started(run, "approve")
-    with _failing_as(run, "approve"):
-        record = steps.open_request(run, plan, status_url)
+    with failing_as(run, "approve"):
+        record = steps.open_request(run, "approve", plan, status_url)
         add_links(run, {"approval": record.url, "request_number": record.number})
         if not plan.approval_required:
             stage_finished(
@@ -126,12 +120,12 @@ def _stage_approve(
             remaining = deadline - steps.clock()
             if remaining <= 0:
                 steps.cancel_request(
-                    run, record.sys_id, "Approval expired; landing zone withdrawn."
+                    run, "approve", record.sys_id, "Approval expired; landing zone withdrawn."
                 )
                 stage_failed(run, "approve", "approval expired")
                 return ApprovalRecord(record.sys_id, record.number, record.url, "cancelled")
             nudge = DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
-            record = steps.read_request(run, record.sys_id)
+            record = steps.read_request(run, "approve", record.sys_id)
             checks += 1
             if nudge is not None:
                 note(
@@ -150,169 +144,37 @@ def _stage_approve(
 
 def _finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: str) -> str:
     reason = "approval expired" if record.decision == "cancelled" else "rejected by the approver"
+    skip_remaining(run)
     set_status(run, Status.REJECTED, ("approve", reason))
     links = {"approval": record.url}
-    steps.send_mail(run, "approve", outcome_message(plan, "rejected", links, status_url, reason))
+    message = outcome_message(plan, "rejected", links, status_url, reason, run_number=run.number)
+    steps.send_mail(run, "approve", message)
     return Status.REJECTED.value
 
 
 def _finish_failed(run: Run, plan: Plan, failure: StageFailed, status_url: str) -> None:
-    if plan.failure_policy == "compensate":
-        compensate(
-            run, f"Provisioning failed in {failure.stage}: {failure.message}", cancelled=False
+    resources = steps.current_resources(run)
+    if resources.get(steps.PROJECT_PUSHED) or plan.failure_policy == "keep":
+        reason = f"{failure.message} (everything created is kept; a retry resumes here)"
+    else:
+        left = compensate(
+            run,
+            failure.stage,
+            f"Provisioning failed in {failure.stage}: {failure.message}",
+            cancelled=False,
         )
-    set_status(run, Status.FAILED, (failure.stage, failure.message))
-    _tell_requester_it_failed(run, plan, failure.message, status_url)
+        reason = failure.message + (f" (could not remove: {', '.join(left)})" if left else "")
+    set_status(run, Status.FAILED, (failure.stage, reason))
+    _tell_it_failed(run, plan, reason, status_url)
 
 
-def _tell_requester_it_failed(run: Run, plan: Plan, reason: str, status_url: str) -> None:
+def _tell_it_failed(run: Run, plan: Plan, reason: str, status_url: str) -> None:
+    """The requester and the platform team hear of a failure once, in one email."""
+    team = runtime.current().configuration.settings.platform_team_email
+    message = outcome_message(
+        plan, "failed", {}, status_url, reason, run_number=run.number, copy_to=team
+    )
     try:
-        steps.send_mail(run, "notify", outcome_message(plan, "failed", {}, status_url, reason))
-    except (IntegrationError, DBOSMaxStepRetriesExceeded):
+        steps.send_mail(run, "notify", message)
+    except IntegrationError:
         note(run, "failure-mail", "notify", "could not email the requester about the failure", {})
-
-
-# ---------------------------------------------------------------- provisioning (queued)
-
-
-@DBOS.workflow()
-def provision_workflow(run: Run, plan: Plan, record: ApprovalRecord, status_url: str) -> None:
-    stage_started(run, "render")
-    with _failing_as(run, "render"):
-        files = steps.render_files(run, plan, record.number)
-    stage_finished(run, "render", f"render: {len(files)} files from the {plan.class_id} template")
-
-    # The two repositories do not depend on each other: create them side by side.
-    with SetWorkflowID(environment_id(run.landing_zone_id, run.number)):
-        environment = DBOS.start_workflow(environment_workflow, run, plan, record)
-    try:
-        repository = _stage_repository(run, plan, record)
-    except StageFailed:
-        _settle(environment)  # let it finish before compensation looks at what exists
-        raise
-    _stage_pipelines(run, plan, repository, environment.get_result())
-
-    stage_started(run, "record")
-    with _failing_as(run, "record"):
-        links = steps.current_links(run)
-        summary = "Landing zone completed.\n" + "\n".join(f"{k}: {v}" for k, v in links.items())
-        steps.add_work_note(run, "record", record.sys_id, summary)
-        steps.close_request(run, "record", record.sys_id, True, "Landing zone provisioned.")
-    stage_finished(run, "record", f"record: links written on {record.number}, request closed")
-
-    stage_started(run, "notify")
-    with _failing_as(run, "notify"):
-        steps.send_mail(run, "notify", outcome_message(plan, "completed", links, status_url))
-    stage_finished(run, "notify", f"notify: email sent to {plan.requester_email}")
-    set_status(run, Status.COMPLETED)
-
-
-def _stage_repository(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
-    stage_started(run, "repository")
-    name = plan.names.repository
-    with _failing_as(run, "repository"):
-        repository = steps.ensure_repository(
-            run, "repository", name.project, name.slug, plan.description[:255]
-        )
-        add_links(run, {"repository": repository.browse_url, "clone": repository.clone_url})
-        head = steps.push_project(run, plan, repository, record.number)
-        steps.set_default_branch(run, "repository", plan, repository)
-        steps.restrict_branches(run, "repository", plan, repository)
-        steps.grant_owner(run, "repository", plan, repository)
-        steps.ensure_jenkins_webhook(run, repository)
-        add_links(run, {"catalog_info": steps.catalog_info_url(plan, repository)})
-    stage_finished(run, "repository", f"repository: {name.project}/{name.slug} at {head[:12]}")
-    return repository
-
-
-@DBOS.workflow()
-def environment_workflow(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
-    return _stage_environment(run, plan, record)
-
-
-def _settle(handle: WorkflowHandle[Repository]) -> None:
-    try:
-        handle.get_result()
-    except StageFailed:
-        return
-
-
-def _stage_environment(run: Run, plan: Plan, record: ApprovalRecord) -> Repository:
-    stage_started(run, "environment")
-    name = plan.names.environment_repository
-    with _failing_as(run, "environment"):
-        repository = steps.ensure_repository(
-            run, "environment", name.project, name.slug, f"Environments of {plan.name}"
-        )
-        steps.push_environment(run, plan, repository, record.number)
-        steps.set_default_branch(run, "environment", plan, repository)
-        steps.restrict_branches(run, "environment", plan, repository)
-        steps.grant_owner(run, "environment", plan, repository)
-        add_links(run, {"environment_repository": repository.browse_url})
-    stage_finished(
-        run, "environment", f"environment: {name.project}/{name.slug} with dev, test, prod"
-    )
-    return repository
-
-
-def _stage_pipelines(run: Run, plan: Plan, repository: Repository, env: Repository) -> None:
-    stage_started(run, "pipelines")
-    with _failing_as(run, "pipelines"):
-        steps.ensure_folder(run, plan)
-        build = PipelineDefinition(
-            clone_url=repository.clone_url,
-            credentials_id=plan.credentials_id,
-            branch=plan.default_branch,
-            script_path="Jenkinsfile",
-            description=f"Builds, tests and publishes {plan.image}",
-        )
-        promote = PipelineDefinition(
-            clone_url=repository.clone_url,
-            credentials_id=plan.credentials_id,
-            branch=plan.default_branch,
-            script_path="Jenkinsfile.promote",
-            description=f"Promotes {plan.image} to {', '.join(ENVIRONMENTS)} ({env.browse_url})",
-            parameters=(
-                PipelineParameter("VERSION", "Image version to promote"),
-                PipelineParameter("TARGET_ENVIRONMENT", "Where to deploy", choices=ENVIRONMENTS),
-            ),
-        )
-        build_url = steps.ensure_pipeline(run, plan.names.build_job, build)
-        promote_url = steps.ensure_pipeline(run, plan.names.promote_job, promote)
-        add_links(run, {"build_pipeline": build_url, "promote_pipeline": promote_url})
-        queued = steps.trigger_first_build(run, plan)
-    note(
-        run,
-        "first-build",
-        "pipelines",
-        f"first build queued (#{queued.queue_id})",
-        {"queue_id": queued.queue_id},
-    )
-    stage_finished(run, "pipelines", f"pipelines: {plan.names.jenkins_folder} build and promote")
-
-
-class _failing_as:
-    """Turn an integration error inside a stage into StageFailed, recording the failure."""
-
-    def __init__(self, run: Run, stage: str) -> None:
-        self.run = run
-        self.stage = stage
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> Literal[False]:
-        message = _failure_message(error)
-        if message is None:
-            return False
-        stage_failed(self.run, self.stage, message)
-        raise StageFailed(self.stage, message) from error
-
-
-def _failure_message(error: BaseException | None) -> str | None:
-    if isinstance(error, IntegrationError):
-        return str(error)
-    if isinstance(error, DBOSMaxStepRetriesExceeded):
-        last = error.errors[-1] if error.errors else error
-        return f"{last} (gave up after {error.max_retries} attempts)"
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,13 +73,33 @@ def render_environment(plan: Plan, request_number: str, output_dir: Path) -> Ren
         )
 
 
+def scratch_root() -> Path:
+    """This replica's own scratch area, so a replica's start-up never touches another's."""
+    settings = runtime.current().configuration.settings
+    return settings.workspace_dir / settings.executor_id
+
+
 @contextmanager
 def scratch(purpose: str) -> Iterator[Path]:
     """A private folder under LZ_WORKSPACE_DIR for one render, removed afterwards."""
-    root = runtime.current().configuration.settings.workspace_dir
+    root = scratch_root()
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{purpose}-", dir=root) as folder:
         yield Path(folder)
+
+
+def clear_scratch() -> int:
+    """Remove what a crash left in this replica's scratch area; returns how many folders."""
+    root = scratch_root()
+    if not root.is_dir():
+        return 0
+    leftovers = [entry for entry in root.iterdir() if not entry.is_symlink()]
+    for entry in leftovers:
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    return len(leftovers)
 
 
 @contextmanager
