@@ -117,6 +117,12 @@ def running_sandbox(
     env["LZ_APPROVAL_POLL_SECONDS"] = "2"
     env["LZ_CANCEL_GRACE_SECONDS"] = "3"
     env["LZ_CALL_TIMEOUT_SECONDS"] = "5"
+    # Outages are waited out with the production policy, scaled down: seconds, not minutes.
+    env["LZ_RETRY_INITIAL_SECONDS"] = "0.2"
+    env["LZ_RETRY_MAX_INTERVAL_SECONDS"] = "2"
+    env["LZ_BREAKER_OPEN_SECONDS"] = "1"
+    env["LZ_HEARTBEAT_SECONDS"] = "1"
+    env["LZ_REPLICA_LEASE_SECONDS"] = "6"
     env.update(settings or {})
     if database_url:
         env["LZ_DATABASE_URL"] = database_url

@@ -22,6 +22,8 @@ SANDBOX_TUNING = {
     "LZ_APPROVAL_EXPIRY_HOURS": "72",
     "LZ_PLATFORM_CONFIG": str(DEFAULT_PLATFORM_CONFIG),
 }
+# Settings a caller of the sandbox may scale (tests shorten waits); passed to the service as set.
+TUNABLE_PREFIXES = ("LZ_RETRY_", "LZ_BREAKER_", "LZ_HEARTBEAT_", "LZ_REPLICA_", "LZ_FIRST_BUILD_")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class SandboxLayout:
             "LZ_SMTP_PORT": str(self.smtp_port),
             **SANDBOX_TUNING,
             **{name: os.environ[name] for name in SANDBOX_TUNING if name in os.environ},
+            **{k: v for k, v in os.environ.items() if k.startswith(TUNABLE_PREFIXES)},
         }
 
     def public_description(self) -> dict[str, object]:
