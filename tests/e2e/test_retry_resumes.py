@@ -1,29 +1,13 @@
-"""With failure_policy `keep`, a failed landing zone keeps its work and a retry resumes there."""
+"""Past the point of no return a permanent failure keeps everything, and a retry resumes there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import yaml
 
-from landingzone.config import DEFAULT_PLATFORM_CONFIG
-from tests.support.clients import bitbucket, jenkins_server
-from tests.support.sandbox import Sandbox, request_body, running_sandbox
+from tests.support.clients import bitbucket, jenkins_server, mailbox_messages
+from tests.support.sandbox import Sandbox, request_body, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def keeping_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    folder: Path = tmp_path_factory.mktemp("keep")
-    platform = yaml.safe_load(DEFAULT_PLATFORM_CONFIG.read_text())
-    platform["global"]["failure_policy"] = "keep"
-    config = folder / "platform.yaml"
-    config.write_text(yaml.safe_dump(platform))
-    with running_sandbox(folder / "sandbox", settings={"LZ_PLATFORM_CONFIG": str(config)}) as sb:
-        yield sb
 
 
 def _repository_id(sandbox: Sandbox, slug: str) -> int:
@@ -31,14 +15,26 @@ def _repository_id(sandbox: Sandbox, slug: str) -> int:
     return int(bitbucket(sandbox).get_repo("LABS", slug)["id"])
 
 
-def test_retry_resumes_where_it_failed(keeping_sandbox: Sandbox) -> None:
-    sandbox = keeping_sandbox
+def test_a_refusal_after_the_push_keeps_everything_and_retry_resumes(sandbox: Sandbox) -> None:
     sandbox.fault("jenkins", method="POST", path=r"/createItem", status=400, times=0)
     accepted = sandbox.create(request_body("resume-me"))
     failed = sandbox.wait_status(accepted["id"], {"failed", "completed"})
     sandbox.clear_faults("jenkins")
+
     assert failed["status"] == "failed" and failed["error"]["step"] == "pipelines"
+    assert "kept" in failed["error"]["message"]
     ids = {slug: _repository_id(sandbox, slug) for slug in ("resume-me", "resume-me-env")}
+    failure_mails = wait_for(
+        lambda: [
+            m
+            for m in mailbox_messages(sandbox)
+            if "resume-me could not be completed" in str(m["Subject"])
+        ],
+        "the failure email",
+    )
+    assert len(failure_mails) == 1, "told once"
+    told = {address["Address"] for address in failure_mails[0]["To"]}
+    assert told == {"jane.doe@example.com", "platform-team@example.internal"}
 
     with sandbox.api() as client:
         assert client.post(f"/v1/landing-zones/{accepted['id']}/retry").status_code == 202
@@ -47,3 +43,7 @@ def test_retry_resumes_where_it_failed(keeping_sandbox: Sandbox) -> None:
     assert done["status"] == "completed", done["error"]
     assert {slug: _repository_id(sandbox, slug) for slug in ids} == ids  # kept, not rebuilt
     assert jenkins_server(sandbox).get_job_info("labs/resume-me/build")["name"] == "build"
+    assert (
+        len([m for m in mailbox_messages(sandbox) if "resume-me could not" in str(m["Subject"])])
+        == 1
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from landingzone.landing_zone.models import Status
-from landingzone.landing_zone.store import DuplicateKey, Store
+from landingzone.landing_zone.store import DuplicateKey, NameTaken, Store
 from landingzone.landing_zone.tables import engine_for
 from tests.support.sandbox import fresh_postgres_database
 
@@ -93,3 +93,33 @@ def test_concurrent_writers_lose_no_resource(store: Store) -> None:
         )
     record = store.get("lz_1")
     assert record is not None and sorted(record.resources["repositories"]) == sorted(items)
+
+
+def test_one_landing_zone_holds_a_tenant_and_name_until_it_is_rejected_or_cancelled(
+    store: Store,
+) -> None:
+    store.insert("lz_1", _request("shared"), "h1", None)
+    with pytest.raises(NameTaken):
+        store.insert("lz_2", _request("shared"), "h2", None)
+
+    store.set_status("lz_1", Status.FAILED, error=("pipelines", "boom"))
+    with pytest.raises(NameTaken):
+        store.insert("lz_3", _request("shared"), "h3", None)  # a failed one can be retried
+
+    store.set_status("lz_1", Status.CANCELLED)
+    store.insert("lz_4", _request("shared"), "h4", None)
+    assert store.active_with_name("labs", "shared").id == "lz_4"  # type: ignore[union-attr]
+
+
+def test_concurrent_inserts_of_one_name_admit_exactly_one(store: Store) -> None:
+    def attempt(index: int) -> str:
+        try:
+            store.insert(f"lz_{index}", _request("race"), f"h{index}", None)
+            return "accepted"
+        except NameTaken:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(attempt, range(12)))
+    assert outcomes.count("accepted") == 1
+    assert outcomes.count("refused") == 11

@@ -21,6 +21,7 @@ SANDBOX_TUNING = {
     "LZ_CALL_TIMEOUT_SECONDS": "30",
     "LZ_APPROVAL_EXPIRY_HOURS": "72",
     "LZ_PLATFORM_CONFIG": str(DEFAULT_PLATFORM_CONFIG),
+    "LZ_PLATFORM_TEAM_EMAIL": "platform-team@example.internal",
 }
 # Settings a caller of the sandbox may scale (tests shorten waits); passed to the service as set.
 TUNABLE_PREFIXES = ("LZ_RETRY_", "LZ_BREAKER_", "LZ_HEARTBEAT_", "LZ_REPLICA_", "LZ_FIRST_BUILD_")
