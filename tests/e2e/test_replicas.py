@@ -1,11 +1,15 @@
-"""Two service replicas on one PostgreSQL share the work, and each landing zone happens once."""
+"""Two service replicas on one PostgreSQL share the work, each landing zone happens once, and a
+replica that dies for good leaves nothing behind: the other takes its work over."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,35 +30,56 @@ from tests.support.sandbox import (
 pytestmark = pytest.mark.e2e
 
 
+@dataclass
+class Replica:
+    url: str
+    executor_id: str
+    process: subprocess.Popen[bytes]
+
+
 @pytest.fixture(scope="module")
-def two_replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, str]]:
-    database_url = fresh_postgres_database()
+def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     data_dir: Path = tmp_path_factory.mktemp("replicas")
-    with running_sandbox(data_dir, database_url) as sandbox:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
-        env.update(SandboxLayout.load(data_dir).service_environment())
-        env.update(
-            {
-                "LZ_DATABASE_URL": database_url,
-                "LZ_EXECUTOR_ID": "replica-2",
-                "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            }
+    with running_sandbox(data_dir, fresh_postgres_database()) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def second_replica(shared_sandbox: Sandbox) -> Iterator[Replica]:
+    """Another `landingzone serve` on the same database, with the sandbox's tuning."""
+    assert shared_sandbox.database_url is not None
+    port = free_port()
+    executor_id = f"replica-{uuid.uuid4().hex[:6]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
+    env.update(SandboxLayout.load(shared_sandbox.data_dir).service_environment())
+    env.update(
+        {
+            "LZ_DATABASE_URL": shared_sandbox.database_url,
+            "LZ_EXECUTOR_ID": executor_id,
+            "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LZ_RETRY_INITIAL_SECONDS": "0.2",
+            "LZ_RETRY_MAX_INTERVAL_SECONDS": "2",
+            "LZ_HEARTBEAT_SECONDS": "1",
+            "LZ_REPLICA_LEASE_SECONDS": "6",
+            "LZ_CALL_TIMEOUT_SECONDS": "5",
+        }
+    )
+    log_path = shared_sandbox.data_dir / "logs" / f"{executor_id}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "landingzone.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        with (data_dir / "logs" / "replica-2.log").open("wb") as log:
-            replica = subprocess.Popen(
-                [sys.executable, "-m", "landingzone.cli", "serve", "--port", str(port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            second = f"http://127.0.0.1:{port}"
-            try:
-                wait_for(lambda: _healthy(second), "the second replica", timeout=60)
-                yield sandbox, second
-            finally:
-                replica.terminate()
-                replica.wait(timeout=30)
+        replica = Replica(f"http://127.0.0.1:{port}", executor_id, process)
+        try:
+            wait_for(lambda: _healthy(replica.url), "the second replica", timeout=60)
+            yield replica
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 def _healthy(url: str) -> bool:
@@ -64,43 +89,79 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def test_a_burst_across_two_replicas_completes_once_each(two_replicas: tuple[Sandbox, str]) -> None:
-    sandbox, second = two_replicas
+def _burst(sandbox: Sandbox, replica: Replica, prefix: str, count: int) -> list[str]:
     token = sandbox.description["api"]["token"]
     ids = []
-    for index in range(8):
-        url = sandbox.api_url if index % 2 else second
+    for index in range(count):
+        url = sandbox.api_url if index % 2 else replica.url
         response = httpx.post(
             f"{url}/v1/landing-zones",
-            json=request_body(f"burst-{index}"),
+            json=request_body(f"{prefix}-{index}"),
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         )
         assert response.status_code == 202, response.text
         ids.append(response.json()["id"])
+    return ids
 
-    finished = [sandbox.wait_status(i, {"completed", "failed"}) for i in ids]
 
-    assert [f["status"] for f in finished] == ["completed"] * 8
-    slugs = sorted(r["slug"] for r in bitbucket(sandbox).repo_list("LABS"))
-    assert slugs == sorted([f"burst-{i}" for i in range(8)] + [f"burst-{i}-env" for i in range(8)])
+def _assert_once_each(sandbox: Sandbox, prefix: str, ids: list[str]) -> None:
+    slugs = sorted(
+        r["slug"] for r in bitbucket(sandbox).repo_list("LABS") if r["slug"].startswith(prefix)
+    )
+    names = [f"{prefix}-{i}" for i in range(len(ids))]
+    assert slugs == sorted(names + [f"{name}-env" for name in names])
     snow = servicenow(sandbox)
     assert all(len(records(snow, "sc_req_item", {"correlation_id": i})) == 1 for i in ids)
+
+
+def _executors(sandbox: Sandbox, ids: list[str]) -> set[str]:
     assert sandbox.database_url is not None
     engine = sa.create_engine(
-        sandbox.database_url.replace(
-            "postgresql://",
-            "postgresql+psycopg://",
-        )
+        sandbox.database_url.replace("postgresql://", "postgresql+psycopg://")
     )
     with engine.connect() as connection:
-        executors = set(
+        found = set(
             connection.execute(
                 sa.text(
                     "SELECT DISTINCT executor_id FROM dbos.workflow_status"
-                    " WHERE name LIKE '%provision%'"
-                )
+                    " WHERE name LIKE '%provision%' AND workflow_uuid = ANY(:ids)"
+                ),
+                {"ids": [f"{i}:provision-0" for i in ids]},
             ).scalars()
         )
     engine.dispose()
-    assert executors <= {"local", "replica-2"} and executors
+    return found
+
+
+def test_a_burst_across_two_replicas_completes_once_each(
+    shared_sandbox: Sandbox, second_replica: Replica
+) -> None:
+    ids = _burst(shared_sandbox, second_replica, "burst", 8)
+
+    finished = [shared_sandbox.wait_status(i, {"completed", "failed"}) for i in ids]
+
+    assert [f["status"] for f in finished] == ["completed"] * 8
+    _assert_once_each(shared_sandbox, "burst", ids)
+    assert _executors(shared_sandbox, ids) <= {"local", second_replica.executor_id}
+
+
+def test_a_replica_that_dies_for_good_leaves_no_work_behind(
+    shared_sandbox: Sandbox, second_replica: Replica
+) -> None:
+    sandbox = shared_sandbox
+    ids = _burst(sandbox, second_replica, "orphan", 20)
+
+    def completed() -> int:
+        return sum(sandbox.get(i)["status"] == "completed" for i in ids)
+
+    wait_for(lambda: completed() >= 6, "a third of the burst to complete", timeout=180)
+    second_replica.process.send_signal(signal.SIGKILL)  # and it never comes back
+    second_replica.process.wait(timeout=10)
+    unfinished_at_kill = 20 - completed()
+
+    finished = [sandbox.wait_status(i, {"completed", "failed", "cancelled"}, 300) for i in ids]
+
+    assert [f["status"] for f in finished] == ["completed"] * 20
+    assert unfinished_at_kill > 0
+    _assert_once_each(sandbox, "orphan", ids)
