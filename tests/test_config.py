@@ -21,6 +21,7 @@ def test_production_accepts_real_secrets() -> None:
         bitbucket_password=real,
         bitbucket_webhook_secret=real,
         jenkins_token=real,
+        jenkins_notify_commit_token=real,
         servicenow_password=real,
         servicenow_callback_secret=real,
     )

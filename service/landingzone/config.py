@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
+    def _lease_outlasts_heartbeats(self) -> Settings:
+        # A lease shorter than a few heartbeats would take over replicas that are alive.
+        if self.replica_lease_seconds < 3 * self.heartbeat_seconds:
+            raise ValueError("LZ_REPLICA_LEASE_SECONDS must be at least 3 heartbeats")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
             return self

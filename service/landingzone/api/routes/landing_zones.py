@@ -190,5 +190,6 @@ def cancel_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZon
     response_model_by_alias=True,
 )
 def retry_landing_zone(landing_zone_id: str, runtime: RuntimeDep) -> LandingZoneView:
-    """Run a failed landing zone again; work already done is found and kept."""
+    """Run a failed landing zone again (work already done is found and kept), or make a waiting
+    one try its downstream system now instead of at its next attempt; 409 otherwise."""
     return _transition(runtime, landing_zone_id, lifecycle.retry)
