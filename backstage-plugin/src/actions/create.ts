@@ -76,7 +76,9 @@ export function createLandingZoneAction(options: CreateActionOptions) {
             .number()
             .positive()
             .optional()
-            .describe(`How long to wait before failing the step (default ${DEFAULT_TIMEOUT_MINUTES}).`),
+            .describe(
+              `How long the step waits (default ${DEFAULT_TIMEOUT_MINUTES}); after that the landing zone goes on in the service, waits for an outage included.`,
+            ),
       },
       output: {
         landingZoneId: z => z.string().describe('Id of the landing zone in the service.'),
