@@ -100,6 +100,7 @@ export interface LandingZone {
 export type ProgressEventKind =
   | 'step_started'
   | 'step_succeeded'
+  | 'step_skipped'
   | 'step_failed'
   | 'waiting'
   | 'resumed'
