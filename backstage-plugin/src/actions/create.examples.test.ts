@@ -55,4 +55,23 @@ describe('landingzone:create examples', () => {
     expect(run.outputs).toMatchObject({ status: 'pending_approval', requestNumber: 'RITM0010001' });
     expect(service.creations[0]?.body).toMatchObject({ tenant: 'retail', class: 'web', name: 'branch-locator' });
   });
+
+  it('rides out a Jenkins outage in the third example and says so in the task log', async () => {
+    service.landingZones.behaviour.outage = {
+      step: 'pipelines',
+      system: 'jenkins',
+      error: 'jenkins: create folder labs/card-ledger: timed out',
+      failures: 2,
+    };
+    const run = new ActionRun(actionFor(service), landingZoneInput(examples[2]?.example ?? ''));
+    await run.done;
+
+    expect(run.outputs).toMatchObject({ status: 'completed', buildPipelineUrl: expect.stringContaining('card-ledger') });
+    const warnings = run.logger.lines.filter(line => line.level === 'warn').map(line => line.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^\[pipelines\] waiting for jenkins \(attempt 1\): jenkins: create folder labs\/card-ledger: timed out; next attempt at/),
+      expect.stringMatching(/^\[pipelines\] waiting for jenkins \(attempt 2\)/),
+    ]);
+    expect(run.logger.messages).toContain('[pipelines] jenkins answered again after 2 attempts (30s)');
+  });
 });

@@ -56,4 +56,26 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Wait up to a working day: an outage of Bitbucket, Jenkins, ServiceNow or mail is waited out in the service, and each wait shows in the task log.',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'landing-zone',
+          action: 'landingzone:create',
+          name: 'Create landing zone',
+          input: {
+            name: 'card-ledger',
+            class: 'backend',
+            owner: 'group:default/payments',
+            description: 'Card ledger',
+            tenant: 'labs',
+            requester: '${{ user.entity }}',
+            timeoutMinutes: 480,
+          },
+        },
+      ],
+    }),
+  },
 ];

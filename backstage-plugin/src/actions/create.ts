@@ -8,6 +8,8 @@ import { examples } from './create.examples';
 import { type CreateOutputs, outputsFrom } from './outputs';
 import { logPreview, logProgressEvent } from './progress';
 import { toLandingZoneRequest } from './request';
+import { timeoutError } from './timeout';
+import { OutageWatch } from './waiting';
 
 export const ACTION_ID = 'landingzone:create';
 export const DEFAULT_TIMEOUT_MINUTES = 60;
@@ -74,7 +76,9 @@ export function createLandingZoneAction(options: CreateActionOptions) {
             .number()
             .positive()
             .optional()
-            .describe(`How long to wait before failing the step (default ${DEFAULT_TIMEOUT_MINUTES}).`),
+            .describe(
+              `How long the step waits (default ${DEFAULT_TIMEOUT_MINUTES}); after that the landing zone goes on in the service, waits for an outage included.`,
+            ),
       },
       output: {
         landingZoneId: z => z.string().describe('Id of the landing zone in the service.'),
@@ -122,10 +126,15 @@ export function createLandingZoneAction(options: CreateActionOptions) {
       const timeout = AbortSignal.timeout(minutes * 60_000);
       const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
 
+      // A wait for a downstream system is not an end: the step follows it like any other progress.
+      const outages = new OutageWatch();
       let landingZone: LandingZone;
       try {
         landingZone = await followLandingZone(client, id, {
-          onEvent: event => logProgressEvent(ctx.logger, event),
+          onEvent: event => {
+            outages.observe(event);
+            logProgressEvent(ctx.logger, event);
+          },
           onNotice: message => ctx.logger.warn(message),
           stopWhen: waitFor === 'approval-requested' ? approvalRequested : undefined,
           signal,
@@ -133,11 +142,7 @@ export function createLandingZoneAction(options: CreateActionOptions) {
         });
       } catch (error) {
         if (timeout.aborted) {
-          const current = await client.get(id).catch(() => undefined);
-          const where = current?.links.approval ? ` (${current.links.approval})` : '';
-          throw new Error(
-            `Landing zone ${id} is still ${current?.status ?? 'running'} after ${minutes} minutes; it goes on in the Landing Zone service${where}`,
-          );
+          throw await timeoutError(client, id, minutes, outages);
         }
         throw asTaskError(error);
       }

@@ -1,22 +1,35 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Preview, ProgressEvent } from '../client/types';
+import { resumedMessage, waitingMessage } from './waiting';
 
 /** How an event reads in the task log: `[repository] LABS/payments-api at 2c26ca5`. */
 export function progressLine(event: ProgressEvent): string {
+  const text = composedText(event);
   if (!event.step) {
-    return event.message;
+    return text ?? event.message;
   }
   const ownPrefix = `${event.step}: `;
-  const message = event.message.startsWith(ownPrefix)
-    ? event.message.slice(ownPrefix.length)
-    : event.message;
+  const message =
+    text ?? (event.message.startsWith(ownPrefix) ? event.message.slice(ownPrefix.length) : event.message);
   return `[${event.step}] ${message}`;
 }
 
-/** One task-log line per service event, warnings for failed steps. */
+/** Waits are written from their data, so the line always names the system, error, attempt and next attempt. */
+function composedText(event: ProgressEvent): string | undefined {
+  switch (event.kind) {
+    case 'waiting':
+      return waitingMessage(event);
+    case 'resumed':
+      return resumedMessage(event);
+    default:
+      return undefined;
+  }
+}
+
+/** One task-log line per service event; warnings for failed steps and for waits on a downstream system. */
 export function logProgressEvent(logger: LoggerService, event: ProgressEvent): void {
   const line = progressLine(event);
-  if (event.kind === 'step_failed') {
+  if (event.kind === 'step_failed' || event.kind === 'waiting') {
     logger.warn(line);
   } else {
     logger.info(line);

@@ -19,7 +19,26 @@ export function isTerminal(status: LandingZoneStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
+
+/**
+ * A step waiting out a transient outage of a downstream system: it tries
+ * again, with capped backoff, for as long as the outage lasts. The landing
+ * zone stays `provisioning` (or `pending_approval`) meanwhile.
+ */
+export interface Waiting {
+  step: string;
+  /** The system that does not answer: bitbucket, jenkins, servicenow or smtp. */
+  system: string;
+  /** The last error, as the service saw it. */
+  error: string;
+  /** Attempts that failed so far. */
+  attempts: number;
+  /** ISO-8601: when the wait began. */
+  since: string;
+  /** ISO-8601: when the step tries again (`POST /retry` asks for it now). */
+  next_attempt_at: string;
+}
 
 export interface Requester {
   name: string;
@@ -43,6 +62,8 @@ export interface LandingZoneStep {
   started_at?: string | null;
   finished_at?: string | null;
   attempts: number;
+  /** Set while the step waits out an outage. */
+  waiting?: Waiting | null;
 }
 
 /** Each link is present once the thing it points to exists. */
@@ -72,9 +93,19 @@ export interface LandingZone {
   steps: LandingZoneStep[];
   links: LandingZoneLinks;
   error?: { step: string; message: string } | null;
+  /** The steps waiting out an outage; empty when nothing waits. */
+  waiting?: Waiting[];
 }
 
-export type ProgressEventKind = 'step_started' | 'step_succeeded' | 'step_failed' | 'info' | 'status';
+export type ProgressEventKind =
+  | 'step_started'
+  | 'step_succeeded'
+  | 'step_skipped'
+  | 'step_failed'
+  | 'waiting'
+  | 'resumed'
+  | 'info'
+  | 'status';
 
 export interface ProgressEvent {
   seq: number;

@@ -3,9 +3,11 @@ import type {
   LandingZone,
   LandingZoneRequest,
   LandingZoneStatus,
+  LandingZoneStep,
   ProgressEvent,
 } from '../client/types';
 import { isTerminal } from '../client/types';
+import { type Outage, OutageClock } from './fakeOutage';
 
 /** How the fake landing zones behave; tests change it per case. */
 export interface FakeBehaviour {
@@ -13,6 +15,8 @@ export interface FakeBehaviour {
   stepDelayMs: number;
   /** Fail the landing zone at this step with this reason. */
   failAt?: { step: string; reason: string };
+  /** A downstream system that does not answer at this step, for a number of attempts. */
+  outage?: Outage;
 }
 
 const STEPS = ['render', 'repository', 'environment', 'pipelines', 'record', 'notify'] as const;
@@ -34,6 +38,7 @@ export class FakeLandingZones {
   readonly changes = new EventEmitter();
   private readonly records = new Map<string, Entry>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly outagesEnded = new Set<string>();
   private requestCounter = 10000;
 
   constructor(readonly behaviour: FakeBehaviour) {
@@ -66,6 +71,7 @@ export class FakeLandingZones {
       steps: [],
       links: {},
       error: null,
+      waiting: [],
     };
     this.records.set(id, { landingZone, events: [] });
     this.emit(id, null, 'status', 'Landing zone accepted', { status: 'provisioning' });
@@ -87,6 +93,11 @@ export class FakeLandingZones {
       this.emit(id, 'approve', 'step_failed', 'Rejected in ServiceNow');
       this.finish(id, 'rejected', { step: 'approve', message: 'Rejected by retail-change-board: no budget code' });
     }
+  }
+
+  /** The system that did not answer answers again: the waiting step's next attempt succeeds. */
+  endOutage(id: string): void {
+    this.outagesEnded.add(id);
   }
 
   stop(): void {
@@ -120,15 +131,69 @@ export class FakeLandingZones {
       return;
     }
     this.emit(id, step, 'step_started', `${step}: started`);
+    this.setStep(id, { name: step, status: 'running', attempts: 1, waiting: null });
+    const outage = this.behaviour.outage;
+    if (outage && outage.step === step) {
+      this.attempt(id, index, new OutageClock(outage));
+      return;
+    }
+    this.complete(id, index);
+  }
+
+  /** One more attempt at a step whose system is down; it waits until the outage is over. */
+  private attempt(id: string, index: number, clock: OutageClock): void {
+    const step = STEPS[index] as string;
+    if (clock.failedAttempts < clock.outage.failures && !this.outagesEnded.has(id)) {
+      const now = new Date();
+      const waiting = clock.fail(step, now);
+      this.setStep(id, { name: step, status: 'waiting', attempts: waiting.attempts, waiting });
+      const { system, error, attempts, next_attempt_at } = waiting;
+      this.emit(
+        id,
+        step,
+        'waiting',
+        `${step}: waiting for ${system} (attempt ${attempts}): ${error}; next attempt at ${next_attempt_at.slice(11, 19)}Z`,
+        { system, error, attempts, next_attempt_at },
+        now.toISOString(),
+      );
+      this.later(() => this.attempt(id, index, clock));
+      return;
+    }
+    const { system } = clock.outage;
+    const attempts = clock.failedAttempts;
+    this.setStep(id, { name: step, status: 'running', attempts: attempts + 1, waiting: null });
+    this.emit(id, step, 'resumed', `${step}: ${system} answered again after ${attempts} attempts`, {
+      system,
+      attempts,
+      waited_seconds: clock.waitedSeconds,
+    });
+    this.complete(id, index);
+  }
+
+  private complete(id: string, index: number): void {
+    const step = STEPS[index] as string;
     const failure = this.behaviour.failAt;
     if (failure && failure.step === step) {
+      this.setStep(id, { name: step, status: 'failed', attempts: 1, waiting: null });
       this.emit(id, step, 'step_failed', `${step}: ${failure.reason}`);
       this.finish(id, 'failed', { step, message: failure.reason });
       return;
     }
-    Object.assign(this.mustFind(id).landingZone.links, linksAfter(step, this.mustFind(id).landingZone));
+    const landingZone = this.mustFind(id).landingZone;
+    Object.assign(landingZone.links, linksAfter(step, landingZone));
+    const attempts = landingZone.steps.find(s => s.name === step)?.attempts ?? 1;
+    this.setStep(id, { name: step, status: 'succeeded', attempts, waiting: null });
     this.emit(id, step, 'step_succeeded', `${step}: done`);
     this.later(() => this.runStep(id, index + 1));
+  }
+
+  /** Keeps `steps[]` and the landing zone's `waiting` list as the service shows them. */
+  private setStep(id: string, step: LandingZoneStep): void {
+    const landingZone = this.mustFind(id).landingZone;
+    const index = landingZone.steps.findIndex(s => s.name === step.name);
+    if (index === -1) landingZone.steps.push(step);
+    else landingZone.steps[index] = step;
+    landingZone.waiting = landingZone.steps.flatMap(s => (s.waiting ? [s.waiting] : []));
   }
 
   private finish(
@@ -154,11 +219,12 @@ export class FakeLandingZones {
     kind: ProgressEvent['kind'],
     message: string,
     data: { [key: string]: unknown } = {},
+    at = new Date().toISOString(),
   ): void {
     const record = this.mustFind(id);
     const event: ProgressEvent = {
       seq: record.events.length + 1,
-      at: new Date().toISOString(),
+      at,
       step,
       kind,
       message,

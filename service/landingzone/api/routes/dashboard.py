@@ -1,4 +1,5 @@
-"""A read-only dashboard for the platform team; it holds no data, the browser fetches the API."""
+"""The platform team's dashboard. It holds no data: the browser reads the API with the user's
+token, and with the same token asks for a retry of a waiting or failed landing zone."""
 
 from __future__ import annotations
 
