@@ -79,6 +79,9 @@ def build_client(config: BitbucketConfig) -> BitbucketApi:
         password=config.password.get_secret_value(),
         timeout=max(1, math.ceil(config.timeout)),  # the library truncates to whole seconds
         cloud=False,
+        # By default the library sleeps out a 429's Retry-After inside the call; the delay is
+        # handed to the caller instead (TransientError.retry_after), which waits durably.
+        retry_with_header=False,
     )
     return cast(BitbucketApi, client)
 
