@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from landingzone.integrations.base import (
     BranchRestriction,
@@ -148,7 +148,10 @@ class BitbucketRepositoryHost:
     ) -> None:
         project, slug = repository.project, repository.slug
         secret = self._config.webhook_secret
-        with self._translated(f"set webhook {name!r} on {project}/{slug}"):
+        # The URL may carry a credential (a notifyCommit token): keep it out of any error.
+        values = [value for _, value in parse_qsl(urlsplit(url).query) if len(value) >= 8]
+        hidden = (*self._secrets, url, *values)
+        with translated(f"set webhook {name!r} on {project}/{slug}", hidden):
             hooks = list(self._client.get_webhooks(project, slug))
             current = next((h for h in hooks if h.get("name") == name), None)
             if current is None:
