@@ -280,4 +280,3 @@ def test_credentials_never_appear_in_errors(server: BackgroundServer, tmp_path: 
         assert "401" in str(error) or "Authentication" in str(error)
         assert wrong not in str(error) and encoded not in str(error)
     assert httpx.get(f"{server.url}/rest/api/1.0/projects/{PROJECT}").status_code == 401
-
