@@ -25,6 +25,8 @@ from landingzone.sandbox.faults import FaultInjector, FaultRule
 from landingzone.sandbox.serving import BackgroundServer, free_port, serving
 from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
 
+OWNER = "lz_0001payments"
+
 
 @pytest.fixture(scope="module")
 def faulty_server(
@@ -91,15 +93,18 @@ def test_ensure_repository_twice_creates_one_repository(
     host: BitbucketRepositoryHost, bb: Bitbucket, server: BackgroundServer
 ) -> None:
     name = unique("Payments Api")
-    first = host.ensure_repository(PROJECT, name, "Payments API")
-    second = host.ensure_repository(PROJECT, name, "Payments API")
+    first = host.ensure_repository(PROJECT, name, "Payments API", OWNER)
+    second = host.ensure_repository(PROJECT, name, "Payments API", OWNER)
 
     assert first == second
     assert first.slug == name.lower().replace(" ", "-")
     assert first.clone_url == f"{server.url}/scm/pay/{first.slug}.git"
     assert first.browse_url == f"{server.url}/projects/{PROJECT}/repos/{first.slug}/browse"
     assert [r["slug"] for r in bb.repo_list(PROJECT)].count(first.slug) == 1
-    assert bb.get_repo(PROJECT, first.slug)["description"] == "Payments API"
+    assert bb.get_repo(PROJECT, first.slug)["description"] == (
+        "Payments API [landing-zone lz_0001payments]"
+    )
+    assert first.owner == OWNER
     assert host.find_repository(PROJECT, first.slug) == first
     assert host.find_repository(PROJECT, "no-such-repo") is None
 
@@ -110,19 +115,19 @@ def test_creation_that_succeeded_behind_an_error_is_found_on_retry(
     name = unique("Ghost Write")
     faults.rules.append(FaultRule(path=r"/repos$", method="POST", status=504, after_effect=True))
     with pytest.raises(TransientError):
-        host.ensure_repository(PROJECT, name, "")
+        host.ensure_repository(PROJECT, name, "", OWNER)
 
-    assert host.ensure_repository(PROJECT, name, "").slug == name.lower().replace(" ", "-")
+    assert host.ensure_repository(PROJECT, name, "", OWNER).slug == name.lower().replace(" ", "-")
 
 
 def test_conflict_on_create_returns_the_existing_repository(
     host: BitbucketRepositoryHost, faults: FaultInjector
 ) -> None:
-    existing = host.ensure_repository(PROJECT, unique("Raced"), "")
+    existing = host.ensure_repository(PROJECT, unique("Raced"), "", OWNER)
     # The look-up misses (as if another worker created it a moment later), so create gets 409.
     faults.rules.append(FaultRule(path=rf"/repos/{existing.slug}$", method="GET", status=404))
 
-    assert host.ensure_repository(PROJECT, existing.slug, "") == existing
+    assert host.ensure_repository(PROJECT, existing.slug, "", OWNER) == existing
     assert faults.rules[0].hits == 1
 
 
@@ -130,8 +135,8 @@ def test_initial_push_is_reproducible_and_not_repeated(
     host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
 ) -> None:
     commit = initial_commit(tmp_path)
-    one = host.ensure_repository(PROJECT, unique("Pushed Once"), "")
-    twin = host.ensure_repository(PROJECT, unique("Pushed Twin"), "")
+    one = host.ensure_repository(PROJECT, unique("Pushed Once"), "", OWNER)
+    twin = host.ensure_repository(PROJECT, unique("Pushed Twin"), "", OWNER)
 
     first = host.push_initial_commit(one, commit)
     again = host.push_initial_commit(one, commit)
@@ -145,7 +150,7 @@ def test_initial_push_is_reproducible_and_not_repeated(
 def test_push_to_an_existing_branch_keeps_the_remote_head(
     host: BitbucketRepositoryHost, tmp_path: Path
 ) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Already Pushed"), "")
+    repository = host.ensure_repository(PROJECT, unique("Already Pushed"), "", OWNER)
     original = host.push_initial_commit(repository, initial_commit(tmp_path / "a"))
     changed = initial_commit(tmp_path / "b")
     (changed.source_dir / "extra.txt").write_text("different content\n")
@@ -156,7 +161,7 @@ def test_push_to_an_existing_branch_keeps_the_remote_head(
 def test_branch_restrictions_are_created_only_when_missing(
     host: BitbucketRepositoryHost, bb: Bitbucket
 ) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Guarded"), "")
+    repository = host.ensure_repository(PROJECT, unique("Guarded"), "", OWNER)
     wanted = [
         BranchRestriction("no-deletes"),
         BranchRestriction("fast-forward-only"),
@@ -178,7 +183,7 @@ def test_branch_restrictions_are_created_only_when_missing(
 def test_default_branch_group_grant_and_webhook_are_idempotent(
     host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
 ) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Configured"), "")
+    repository = host.ensure_repository(PROJECT, unique("Configured"), "", OWNER)
     host.push_initial_commit(repository, initial_commit(tmp_path))
     for _ in range(2):
         host.set_default_branch(repository, "main")
@@ -197,7 +202,7 @@ def test_default_branch_group_grant_and_webhook_are_idempotent(
 def test_file_url_is_a_browse_link_backstage_can_turn_into_raw(
     host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
 ) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Catalogued"), "")
+    repository = host.ensure_repository(PROJECT, unique("Catalogued"), "", OWNER)
     host.push_initial_commit(repository, initial_commit(tmp_path))
 
     url = host.file_url(repository, "catalog-info.yaml", "main")
@@ -209,10 +214,10 @@ def test_file_url_is_a_browse_link_backstage_can_turn_into_raw(
 def test_delete_repository_tolerates_what_is_already_gone(
     host: BitbucketRepositoryHost, bb: Bitbucket
 ) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Doomed"), "")
-    host.delete_repository(PROJECT, repository.slug)
-    host.delete_repository(PROJECT, repository.slug)
-    host.delete_repository("NOSUCH", repository.slug)
+    repository = host.ensure_repository(PROJECT, unique("Doomed"), "", OWNER)
+    host.delete_repository(PROJECT, repository.slug, OWNER)
+    host.delete_repository(PROJECT, repository.slug, OWNER)
+    host.delete_repository("NOSUCH", repository.slug, OWNER)
 
     assert bb.repo_exists(PROJECT, repository.slug) is False
 
@@ -228,14 +233,14 @@ def test_server_errors_and_throttling_are_transient(
 
 
 def test_refusals_are_permanent(host: BitbucketRepositoryHost) -> None:
-    repository = host.ensure_repository(PROJECT, unique("Refusing"), "")
+    repository = host.ensure_repository(PROJECT, unique("Refusing"), "", OWNER)
     with pytest.raises(PermanentError):
         host.grant_group(repository, "no-such-group", "REPO_WRITE")
     with pytest.raises(PermanentError):
-        host.ensure_repository("NOSUCH", "Orphan", "")
+        host.ensure_repository("NOSUCH", "Orphan", "", OWNER)
     for hostile in ("../../admin", "x?permission=REPO_ADMIN", "a/b"):
         with pytest.raises(PermanentError):
-            host.ensure_repository(PROJECT, hostile, "")
+            host.ensure_repository(PROJECT, hostile, "", OWNER)
 
 
 def test_unreachable_or_silent_servers_are_transient(tmp_path: Path) -> None:
@@ -265,7 +270,7 @@ def test_credentials_never_appear_in_errors(server: BackgroundServer, tmp_path: 
         host.find_repository(PROJECT, "x")
 
     good = BitbucketRepositoryHost(config(server.url)).ensure_repository(
-        PROJECT, unique("Locked"), ""
+        PROJECT, unique("Locked"), "", OWNER
     )
     with pytest.raises(PermanentError) as git_error:
         host.push_initial_commit(good, initial_commit(tmp_path))

@@ -37,6 +37,8 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
     "PATH": "/usr/bin:/bin",
 }
+OWNER = "lz_0001payments"
+MARKER = "[landing-zone lz_0001payments]"
 HOSTILE = '</description><script>alert("x")</script> & ]]> <!-- ${env.SECRET} \x07\x00 é'
 
 
@@ -104,14 +106,16 @@ def test_replaying_every_step_makes_one_folder_one_job_and_one_build(setup: Setu
     pipelines, server = setup.pipelines, setup.server
     job = "retail/payments-api/build"
 
-    folder_urls = {pipelines.ensure_folder("retail/payments-api", "Payments API") for _ in "ab"}
-    job_urls = {pipelines.ensure_pipeline(job, build_pipeline(setup)) for _ in "ab"}
+    folder_urls = {
+        pipelines.ensure_folder("retail/payments-api", "Payments API", OWNER) for _ in "ab"
+    }
+    job_urls = {pipelines.ensure_pipeline(job, build_pipeline(setup), OWNER) for _ in "ab"}
     first, second = (pipelines.trigger_build(job, {}) for _ in "ab")
 
     assert folder_urls == {f"{setup.url}/job/retail/job/payments-api/"}
     assert job_urls == {f"{setup.url}/job/retail/job/payments-api/job/build/"}
     assert [j["fullname"] for j in server.get_all_jobs()] == ["retail", "retail/payments-api", job]
-    assert server.get_job_info("retail/payments-api")["description"] == "Payments API"
+    assert server.get_job_info("retail/payments-api")["description"] == f"Payments API {MARKER}"
     assert server.get_job_info("retail")["description"] == ""
     assert first == second and first.job_url == job_urls.pop()
     info = one_finished_build(server, job)
@@ -122,9 +126,9 @@ def test_replaying_every_step_makes_one_folder_one_job_and_one_build(setup: Setu
 
 
 def test_ensure_pipeline_replaces_the_configuration_of_an_existing_job(setup: Setup) -> None:
-    setup.pipelines.ensure_pipeline("build", build_pipeline(setup, "first"))
-    setup.pipelines.ensure_pipeline("build", build_pipeline(setup, "second"))
-    assert setup.server.get_job_info("build")["description"] == "second"
+    setup.pipelines.ensure_pipeline("build", build_pipeline(setup, "first"), OWNER)
+    setup.pipelines.ensure_pipeline("build", build_pipeline(setup, "second"), OWNER)
+    assert setup.server.get_job_info("build")["description"] == f"second {MARKER}"
 
 
 def test_the_promote_job_offers_version_and_target_environment(setup: Setup) -> None:
@@ -139,7 +143,7 @@ def test_the_promote_job_offers_version_and_target_environment(setup: Setup) -> 
             PipelineParameter("TARGET_ENVIRONMENT", "Where to deploy", ("dev", "test", "prod")),
         ),
     )
-    setup.pipelines.ensure_pipeline("promote", promote)
+    setup.pipelines.ensure_pipeline("promote", promote, OWNER)
 
     properties = setup.server.get_job_info("promote")["property"]
     definitions = {d["name"]: d for p in properties for d in p.get("parameterDefinitions", [])}
@@ -157,43 +161,43 @@ def test_the_promote_job_offers_version_and_target_environment(setup: Setup) -> 
 
 def test_a_config_xml_from_promote_pipeline_xml_is_accepted_as_is(setup: Setup) -> None:
     xml = promote_pipeline_xml(setup.repo_url, "bitbucket-http", environments=["qa", "live"])
-    setup.pipelines.ensure_job("promote", xml)
+    setup.server.create_job("promote", xml)
     definitions = setup.server.get_job_info("promote")["property"][0]["parameterDefinitions"]
     assert [d["name"] for d in definitions] == ["VERSION", "TARGET_ENVIRONMENT"]
     assert definitions[1]["defaultParameterValue"]["value"] == "qa"
 
 
 def test_hostile_descriptions_arrive_as_plain_text(setup: Setup) -> None:
-    setup.pipelines.ensure_folder("team", HOSTILE)
-    setup.pipelines.ensure_pipeline("team/build", build_pipeline(setup, HOSTILE))
+    setup.pipelines.ensure_folder("team", HOSTILE, OWNER)
+    setup.pipelines.ensure_pipeline("team/build", build_pipeline(setup, HOSTILE), OWNER)
 
-    expected = HOSTILE.replace("\x07", "").replace("\x00", "")
+    expected = HOSTILE.replace("\x07", "").replace("\x00", "") + f" {MARKER}"
     assert setup.server.get_job_info("team")["description"] == expected
     assert setup.server.get_job_info("team/build")["description"] == expected
     assert setup.server.get_job_info("team")["jobs"][0]["name"] == "build"
 
 
 def test_delete_item_removes_the_tree_and_accepts_a_missing_item(setup: Setup) -> None:
-    setup.pipelines.ensure_folder("retail/app", "")
-    setup.pipelines.ensure_pipeline("retail/app/build", build_pipeline(setup))
+    setup.pipelines.ensure_folder("retail/app", "", OWNER)
+    setup.pipelines.ensure_pipeline("retail/app/build", build_pipeline(setup), OWNER)
 
-    setup.pipelines.delete_item("retail/app")
-    setup.pipelines.delete_item("retail/app")
+    setup.pipelines.delete_item("retail/app", OWNER)
+    setup.pipelines.delete_item("retail/app", OWNER)
 
     assert setup.server.job_exists("retail/app/build") is None
     assert setup.server.is_folder("retail")
 
 
 def test_refusals_are_permanent_and_never_show_the_token(setup: Setup) -> None:
-    setup.pipelines.ensure_pipeline("build", build_pipeline(setup))
+    setup.pipelines.ensure_pipeline("build", build_pipeline(setup), OWNER)
     wrong_token = "wrong-token-31337"
     failures: list[PermanentError] = []
     for call in (
-        lambda: pipelines_for(setup.url, wrong_token).ensure_folder("retail", ""),
-        lambda: setup.pipelines.ensure_pipeline("missing/build", build_pipeline(setup)),
+        lambda: pipelines_for(setup.url, wrong_token).ensure_folder("retail", "", OWNER),
+        lambda: setup.pipelines.ensure_pipeline("missing/build", build_pipeline(setup), OWNER),
         lambda: setup.pipelines.trigger_build("ghost", {}),
-        lambda: setup.pipelines.ensure_folder("build/inner", ""),
-        lambda: setup.pipelines.ensure_pipeline("bad;name", build_pipeline(setup)),
+        lambda: setup.pipelines.ensure_folder("build/inner", "", OWNER),
+        lambda: setup.pipelines.ensure_pipeline("bad;name", build_pipeline(setup), OWNER),
     ):
         with pytest.raises(PermanentError) as refused:
             call()
@@ -205,24 +209,26 @@ def test_refusals_are_permanent_and_never_show_the_token(setup: Setup) -> None:
 
 def test_unreachable_or_failing_jenkins_is_transient(setup: Setup) -> None:
     with pytest.raises(TransientError):
-        pipelines_for(f"http://127.0.0.1:{free_port()}", timeout=2).ensure_folder("retail", "")
+        pipelines_for(f"http://127.0.0.1:{free_port()}", timeout=2).ensure_folder(
+            "retail", "", OWNER
+        )
 
     setup.fault(method="GET", path="/job/retail/api/json", status=503, times=1)
     with pytest.raises(TransientError) as unavailable:
-        setup.pipelines.ensure_folder("retail", "")
+        setup.pipelines.ensure_folder("retail", "", OWNER)
     assert TOKEN not in str(unavailable.value)
     assert setup.server.job_exists("retail") is None
 
     setup.fault(method="GET", path="/job/retail/api/json", status=500, times=1)
     with pytest.raises(TransientError):
-        setup.pipelines.ensure_folder("retail", "")
+        setup.pipelines.ensure_folder("retail", "", OWNER)
 
 
 def test_a_call_that_took_effect_behind_an_error_is_not_repeated(setup: Setup) -> None:
     setup.fault(method="POST", path=r"^/createItem$", status=502, after_effect=True)
     with pytest.raises(TransientError):
-        setup.pipelines.ensure_pipeline("build", build_pipeline(setup))
-    setup.pipelines.ensure_pipeline("build", build_pipeline(setup))
+        setup.pipelines.ensure_pipeline("build", build_pipeline(setup), OWNER)
+    setup.pipelines.ensure_pipeline("build", build_pipeline(setup), OWNER)
     assert [j["name"] for j in setup.server.get_all_jobs()] == ["build"]
 
     setup.fault(method="POST", path=r"/job/build/build$", status=502, after_effect=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,3 +147,69 @@ def test_credentials_for_a_relay_without_auth_are_permanent_and_never_echoed(
     assert "relay-password-123" not in str(error.value)
     assert "relay-password-123" not in repr(config)
     assert "extension" in str(error.value)
+
+
+class _ScriptedRelay:
+    """A relay on a raw socket that answers each SMTP verb as scripted; None hangs up."""
+
+    def __init__(self, greeting: str | None, replies: dict[str, str | None]) -> None:
+        self.greeting = greeting
+        defaults: dict[str, str | None] = {"EHLO": "250 relay", "MAIL": "250 ok", "RCPT": "250 ok"}
+        self.replies = defaults | replies
+        self.accepted: list[bytes] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with self._listener, contextlib.suppress(OSError):
+            connection, _ = self._listener.accept()
+            with connection, connection.makefile("rb") as lines:
+                self._converse(connection, lines)
+
+    def _converse(self, connection: socket.socket, lines: Any) -> None:
+        if self.greeting is None:
+            return
+        connection.sendall(f"{self.greeting}\r\n".encode())
+        for line in lines:
+            verb = line.decode().split(" ", 1)[0].split(":", 1)[0].strip().upper()
+            reply = self.replies.get(verb, "250 ok")
+            if verb == "DATA" and reply is not None and reply.startswith("354"):
+                connection.sendall(b"354 go ahead\r\n")
+                body = b"".join(iter(lambda: lines.readline(), b".\r\n"))
+                reply = self.replies.get("END", "250 queued")
+                if reply is not None and reply.startswith("250"):
+                    self.accepted.append(body)
+            if reply is None:
+                return
+            connection.sendall(f"{reply}\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("greeting", "replies", "kind", "code"),
+    [
+        ("421 4.3.2 Too many connections", {}, TransientError, "421"),
+        ("554 5.7.1 You are not welcome", {}, PermanentError, "554"),
+        ("220 relay", {"MAIL": None}, TransientError, ""),  # drops the connection
+        ("220 relay", {"DATA": "354", "END": "452 4.3.1 Mailbox full"}, TransientError, "452"),
+        ("220 relay", {"DATA": "354", "END": "554 5.6.0 Content refused"}, PermanentError, "554"),
+        (None, {}, TransientError, ""),  # accepts the connection, then hangs up
+    ],
+)
+def test_relay_replies_map_to_transient_and_permanent_errors(
+    greeting: str | None, replies: dict[str, str | None], kind: type[Exception], code: str
+) -> None:
+    relay = _ScriptedRelay(greeting, replies)
+    with pytest.raises(kind) as error:
+        _mailer(relay.port).send(_message())
+    assert code in str(error.value)
+    assert relay.accepted == []
+
+
+def test_a_relay_that_fails_the_goodbye_after_accepting_the_message_is_a_success() -> None:
+    relay = _ScriptedRelay("220 relay", {"DATA": "354", "QUIT": "421 4.4.2 Timeout"})
+
+    _mailer(relay.port).send(_message())
+
+    [body] = relay.accepted
+    assert b"Subject: payments-api is ready" in body

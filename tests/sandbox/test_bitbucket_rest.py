@@ -123,6 +123,29 @@ def test_duplicate_repository_names_and_bad_names_are_refused(bb: Bitbucket) -> 
     assert status(missing_project) == 404
 
 
+def test_a_description_given_at_creation_is_kept_and_bounded(bb: Bitbucket) -> None:
+    created = bb.post(
+        "rest/api/1.0/projects/PAY/repos",
+        data={"name": "Described", "scmId": "git", "description": "Payments ledger"},
+    )
+    assert created is not None and created["description"] == "Payments ledger"
+    assert bb.get_repo(PROJECT, "described")["description"] == "Payments ledger"
+    assert bb.create_repo(PROJECT, "Undescribed")["description"] == ""
+
+    for refused in ("x" * 256, ["list"]):
+        with pytest.raises(HTTPError) as invalid:
+            bb.post(
+                "rest/api/1.0/projects/PAY/repos",
+                data={"name": "Too Much", "scmId": "git", "description": refused},
+            )
+        assert status(invalid) == 400
+    assert bb.repo_exists(PROJECT, "too-much") is False
+    with pytest.raises(HTTPError) as too_long:
+        bb.update_repo(PROJECT, "described", description="y" * 256)
+    assert status(too_long) == 400
+    assert bb.get_repo(PROJECT, "described")["description"] == "Payments ledger"
+
+
 def test_missing_repository_answers_404_with_the_error_envelope(bb: Bitbucket) -> None:
     with pytest.raises(HTTPError) as error:
         bb.get_repo(PROJECT, "nope")

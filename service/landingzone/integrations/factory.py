@@ -42,6 +42,7 @@ def build_integrations(settings: Settings) -> Integrations:
                 username=settings.jenkins_username,
                 token=settings.jenkins_token,
                 timeout=timeout,
+                notify_commit_token=settings.jenkins_notify_commit_token,
             )
         ),
         approvals=ServiceNowApprovalDesk(
@@ -52,6 +53,7 @@ def build_integrations(settings: Settings) -> Integrations:
                 password=settings.servicenow_password,
                 table=settings.servicenow_table,
                 timeout_s=timeout,
+                approval_group_field=settings.servicenow_approval_group_field,
             )
         ),
         mailer=SmtpMailer(

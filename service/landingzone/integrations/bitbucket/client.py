@@ -27,7 +27,9 @@ class BitbucketApi(Protocol):
 
     def get_repo(self, project_key: str, repository_slug: str) -> Any: ...
 
-    def create_repo(self, project_key: str, repository_slug: str, forkable: bool = ...) -> Any: ...
+    def resource_url(self, resource: str) -> str: ...
+
+    def post(self, path: str, data: Any = ...) -> Any: ...
 
     def update_repo(self, project_key: str, repository_slug: str, **params: Any) -> Any: ...
 
@@ -79,6 +81,9 @@ def build_client(config: BitbucketConfig) -> BitbucketApi:
         password=config.password.get_secret_value(),
         timeout=max(1, math.ceil(config.timeout)),  # the library truncates to whole seconds
         cloud=False,
+        # By default the library sleeps out a 429's Retry-After inside the call; the delay is
+        # handed to the caller instead (TransientError.retry_after), which waits durably.
+        retry_with_header=False,
     )
     return cast(BitbucketApi, client)
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import requests
 
 from landingzone.integrations.base import IntegrationError, PermanentError, TransientError
+from landingzone.integrations.retry_after import retry_after
 
 SYSTEM = "bitbucket"
 # git asks for a user name after a 401, which fails as prompts are disabled.
@@ -51,7 +52,9 @@ def from_request_error(
         detail = str(exc).strip() or "no details"
         message = scrub(f"{action}: HTTP {status}: {detail}", secrets)
         if is_transient_status(status):
-            return TransientError(SYSTEM, message)
+            response = exc.response
+            delay = retry_after(status, None if response is None else response.headers)
+            return TransientError(SYSTEM, message, retry_after=delay)
         return PermanentError(SYSTEM, message)
     return TransientError(SYSTEM, scrub(f"{action}: {type(exc).__name__}: {exc}", secrets))
 

@@ -7,21 +7,17 @@ what was asked for.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
-
-from requests import HTTPError
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from landingzone.integrations.base import (
     BranchRestriction,
     InitialCommit,
     IntegrationError,
-    PermanentError,
     Repository,
 )
 from landingzone.integrations.bitbucket.client import (
@@ -31,44 +27,8 @@ from landingzone.integrations.bitbucket.client import (
     build_client,
 )
 from landingzone.integrations.bitbucket.config import BitbucketConfig
-from landingzone.integrations.bitbucket.errors import SYSTEM, status_of, translated
-
-_PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
-_REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,127}$")
-
-
-def repository_slug(name: str) -> str:
-    """The slug Bitbucket derives from a repository name."""
-    return re.sub(r"\s+", "-", name.strip().lower())
-
-
-def _checked(project: str, name_or_slug: str) -> None:
-    """Refuse values that would not stay one path segment of a REST URL."""
-    if not _PROJECT_KEY.match(project):
-        raise PermanentError(SYSTEM, f"not a Bitbucket project key: {project!r}")
-    if not _REPOSITORY_NAME.match(name_or_slug.strip()):
-        raise PermanentError(SYSTEM, f"not a Bitbucket repository name: {name_or_slug!r}")
-
-
-def _without_user_info(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def _to_repository(data: dict[str, Any]) -> Repository:
-    links = data.get("links", {})
-    clone = next((c["href"] for c in links.get("clone", []) if c.get("name") == "http"), None)
-    browse = next((s["href"] for s in links.get("self", [])), None)
-    if clone is None or browse is None:
-        raise PermanentError(SYSTEM, f"repository {data.get('slug')} has no http clone link")
-    return Repository(
-        project=str(data["project"]["key"]),
-        slug=str(data["slug"]),
-        browse_url=browse,
-        clone_url=_without_user_info(clone),
-    )
+from landingzone.integrations.bitbucket.errors import translated
+from landingzone.integrations.bitbucket.repositories import Repositories, checked, to_repository
 
 
 def _matcher(branch: str) -> tuple[str, str]:
@@ -82,53 +42,29 @@ class BitbucketRepositoryHost:
         self._config = config
         self._client = client or build_client(config)
         self._git = GitCli(config)
+        self._repositories = Repositories(self._client)
         self._secrets = config.secrets()
 
     def _translated(self, action: str) -> AbstractContextManager[None]:
         return translated(action, self._secrets)
 
     def find_repository(self, project: str, slug: str) -> Repository | None:
-        _checked(project, slug)
+        checked(project, slug)
         with self._translated(f"look up repository {project}/{slug}"):
-            try:
-                data = self._client.get_repo(project, slug)
-            except HTTPError as exc:
-                if status_of(exc) == 404:
-                    return None
-                raise
-        return _to_repository(data)
+            data = self._repositories.get(project, slug)
+        return None if data is None else to_repository(data)
 
-    def ensure_repository(self, project: str, name: str, description: str) -> Repository:
-        _checked(project, name)
-        slug = repository_slug(name)
-        with self._translated(f"create repository {project}/{slug}"):
-            try:
-                data = self._client.get_repo(project, slug)
-            except HTTPError as exc:
-                if status_of(exc) != 404:
-                    raise
-                data = self._create_repository(project, name, slug)
-            if description and data.get("description", "") != description:
-                data = self._client.update_repo(project, slug, description=description)
-        return _to_repository(data)
+    def ensure_repository(
+        self, project: str, name: str, description: str, owner: str
+    ) -> Repository:
+        """Create it with `owner`'s marker in its description, or return it if it has one.
 
-    def _create_repository(self, project: str, name: str, slug: str) -> dict[str, Any]:
-        try:
-            created: dict[str, Any] = self._client.create_repo(project, name, forkable=False)
-            return created
-        except HTTPError as exc:
-            if status_of(exc) != 409:
-                raise
-        # An earlier attempt (or a concurrent one) created it: return what is there.
-        try:
-            existing: dict[str, Any] = self._client.get_repo(project, slug)
-        except HTTPError as exc:
-            if status_of(exc) == 404:
-                raise PermanentError(
-                    SYSTEM, f"the name {name!r} clashes with another repository in {project}"
-                ) from exc
-            raise
-        return existing
+        Anything else under that name raises ForeignResource and is left as it is.
+        """
+        checked(project, name)
+        with self._translated(f"create repository {project}/{name.strip()}"):
+            data = self._repositories.ensure(project, name, description, owner)
+        return to_repository(data)
 
     def push_initial_commit(self, repository: Repository, commit: InitialCommit) -> str:
         existing = self._git.remote_head(repository.clone_url, commit.branch)
@@ -212,7 +148,10 @@ class BitbucketRepositoryHost:
     ) -> None:
         project, slug = repository.project, repository.slug
         secret = self._config.webhook_secret
-        with self._translated(f"set webhook {name!r} on {project}/{slug}"):
+        # The URL may carry a credential (a notifyCommit token): keep it out of any error.
+        values = [value for _, value in parse_qsl(urlsplit(url).query) if len(value) >= 8]
+        hidden = (*self._secrets, url, *values)
+        with translated(f"set webhook {name!r} on {project}/{slug}", hidden):
             hooks = list(self._client.get_webhooks(project, slug))
             current = next((h for h in hooks if h.get("name") == name), None)
             if current is None:
@@ -246,11 +185,8 @@ class BitbucketRepositoryHost:
         ref = f"refs/heads/{branch_name(branch)}"
         return f"{repository.browse_url}/{quote(path.lstrip('/'))}?at={quote(ref, safe='/')}"
 
-    def delete_repository(self, project: str, slug: str) -> None:
-        _checked(project, slug)
+    def delete_repository(self, project: str, slug: str, owner: str) -> None:
+        """Delete it if its marker names `owner`; gone is fine; otherwise ForeignResource."""
+        checked(project, slug)
         with self._translated(f"delete repository {project}/{slug}"):
-            try:
-                self._client.delete_repo(project, slug)
-            except HTTPError as exc:
-                if status_of(exc) != 404:
-                    raise
+            self._repositories.delete(project, slug, owner)

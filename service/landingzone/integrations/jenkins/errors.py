@@ -16,6 +16,7 @@ import jenkins
 import requests
 
 from landingzone.integrations.base import IntegrationError, PermanentError, TransientError
+from landingzone.integrations.retry_after import retry_after
 
 SYSTEM = "jenkins"
 _RETRYABLE_STATUSES = {408, 425, 429}
@@ -54,12 +55,20 @@ def translated(action: str, token: str, client: jenkins.Jenkins | None = None) -
                 client.crumb = None
             raise TransientError(SYSTEM, f"{action}: {detail}") from None
         if is_retryable(status):
-            raise TransientError(SYSTEM, f"{action}: {detail}") from None
+            raise TransientError(
+                SYSTEM, f"{action}: {detail}", retry_after=_retry_after(error, status)
+            ) from None
         raise PermanentError(SYSTEM, f"{action}: {detail}") from None
     except requests.RequestException as error:
         raise TransientError(SYSTEM, f"{action}: {_detail(error, token)}") from None
     except json.JSONDecodeError as error:  # a body that is not the JSON Jenkins sends
         raise TransientError(SYSTEM, f"{action}: unreadable answer ({error})") from None
+
+
+def _retry_after(error: Exception, status: int | None) -> float | None:
+    # python-jenkins lets 429 and 503 through as requests.HTTPError, response and all.
+    response = error.response if isinstance(error, requests.HTTPError) else None
+    return retry_after(status, None if response is None else response.headers)
 
 
 def _detail(error: Exception, token: str) -> str:

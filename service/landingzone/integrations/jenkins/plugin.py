@@ -9,20 +9,36 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jenkins
 import requests
 
-from landingzone.integrations.base import PermanentError, PipelineDefinition, QueuedBuild
+from landingzone.integrations.base import (
+    PermanentError,
+    PipelineDefinition,
+    PipelineItem,
+    QueuedBuild,
+    marked_owner,
+    with_marker,
+)
+from landingzone.integrations.ownership import checked_owner, require_owned
 
 from .client import connect
 from .config import JenkinsConfig
 from .errors import SYSTEM, status_of, translated
 from .jobs import FOLDER_CLASS, folder_xml, pipeline_xml
+from .queue import RECENT_BUILDS, from_builds, from_queue_item, queue_item_path
 
-_FOLDER_CLASSES = {FOLDER_CLASS}
+# Items that hold other items; only a plain folder takes new ones from us.
+_FOLDER_CLASSES = {
+    FOLDER_CLASS,
+    "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject",
+    "jenkins.branch.OrganizationFolder",
+}
+_ITEM = "api/json?tree=name,description"
 _JOB_STATE = "api/json?tree=name,inQueue,queueItem[id],lastBuild[number]"
 
 
@@ -43,37 +59,53 @@ class JenkinsPipelineServer:
         self._client = client if client is not None else connect(config)
         self._token = config.token.get_secret_value()
 
-    def ensure_folder(self, full_name: str, description: str) -> str:
-        """Create each missing folder along `a/b/c`; only the last one gets `description`.
+    def find_item(self, full_name: str) -> PipelineItem | None:
+        with self._errors(f"look up {full_name}"):
+            data = self._get(full_name, _ITEM)
+        return None if data is None else self._item(full_name, data)
 
-        Existing folders are left as they are.
+    def ensure_folder(self, full_name: str, description: str, owner: str) -> str:
+        """Create the folder `a/b/c` with `owner`'s marker in its description; its URL.
+
+        Missing parents are created without a marker and existing ones are left as they are.
+        An existing `c` is accepted only if its marker names `owner`.
         """
+        checked_owner(SYSTEM, owner)
         parts = split_name(full_name)
-        for depth in range(1, len(parts) + 1):
-            path = "/".join(parts[:depth])
-            with self._errors(f"ensure folder {path}"):
-                existing = self._get(path, "api/json?tree=name")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            with self._errors(f"ensure folder {parent}"):
+                existing = self._get(parent, _ITEM)
                 if existing is None:
-                    leaf = depth == len(parts)
-                    self._create(path, folder_xml(description if leaf else ""))
-                elif existing.get("_class") not in _FOLDER_CLASSES:
-                    raise PermanentError(SYSTEM, f"{path} exists and is not a folder")
+                    self._create(parent, folder_xml(""))
+                elif existing.get("_class") != FOLDER_CLASS:
+                    raise PermanentError(SYSTEM, f"{parent} exists and is not a folder")
+        marked = folder_xml(with_marker(description, owner))
+        with self._errors(f"ensure folder {full_name}"):
+            existing = self._get(full_name, _ITEM)
+            if existing is None and self._create(full_name, marked):
+                return self.job_url(full_name)
+            found = existing or self._get(full_name, _ITEM) or {}
+            require_owned(SYSTEM, f"folder {full_name}", found.get("description"), owner)
+            if found.get("_class") != FOLDER_CLASS:
+                raise PermanentError(SYSTEM, f"{full_name} exists and is not a folder")
         return self.job_url(full_name)
 
-    def ensure_pipeline(self, full_name: str, definition: PipelineDefinition) -> str:
-        """Create the pipeline job, or replace its configuration when it exists already."""
+    def ensure_pipeline(self, full_name: str, definition: PipelineDefinition, owner: str) -> str:
+        """Create the job with `owner`'s marker, or reconfigure it if it carries that marker."""
+        checked_owner(SYSTEM, owner)
+        marked = replace(definition, description=with_marker(definition.description, owner))
         try:
-            config_xml = pipeline_xml(definition)
+            config_xml = pipeline_xml(marked)
         except ValueError as error:
             raise PermanentError(SYSTEM, f"pipeline {full_name}: {error}") from None
-        return self.ensure_job(full_name, config_xml)
-
-    def ensure_job(self, full_name: str, config_xml: str) -> str:
-        """Create the job from `config_xml`, or replace the configuration of the existing one."""
         with self._errors(f"ensure job {full_name}"):
-            missing = self._get(full_name, "api/json?tree=name") is None
-            if not (missing and self._create(full_name, config_xml)):
-                self._client.reconfig_job(full_name, config_xml)
+            existing = self._get(full_name, _ITEM)
+            if existing is None and self._create(full_name, config_xml):
+                return self.job_url(full_name)
+            found = existing or self._get(full_name, _ITEM) or {}
+            require_owned(SYSTEM, f"job {full_name}", found.get("description"), owner)
+            self._client.reconfig_job(full_name, config_xml)
         return self.job_url(full_name)
 
     def trigger_build(self, full_name: str, parameters: Mapping[str, str]) -> QueuedBuild:
@@ -100,13 +132,44 @@ class JenkinsPipelineServer:
             queue_id = self._client.build_job(full_name, dict(parameters) or None)
         return QueuedBuild(full_name, int(queue_id), url)
 
+    def build_url(self, queued: QueuedBuild) -> str | None:
+        """The build's URL once its queue item left the queue; None while it waits.
+
+        A cancelled queue item is a PermanentError.
+        """
+        with self._errors(f"follow queue item {queued.queue_id} of {queued.job}"):
+            url = self._client.server + queue_item_path(queued.queue_id)
+            try:
+                text = self._client.jenkins_open(requests.Request("GET", url))
+            except jenkins.NotFoundException:
+                return from_builds(queued, self._get(queued.job, RECENT_BUILDS))
+            return from_queue_item(queued, _object(json.loads(text), queued.job))
+
+    def push_hook_url(self, clone_url: str) -> str:
+        """The git plugin's notifyCommit URL: polls every job that builds `clone_url`.
+
+        It carries the notifyCommit access token: hand it to the repository host only.
+        """
+        query = {"url": clone_url}
+        token = self._config.notify_commit_token
+        if token is not None and token.get_secret_value():
+            query["token"] = token.get_secret_value()
+        return f"{self._config.base_url}git/notifyCommit?{urlencode(query)}"
+
     def job_url(self, full_name: str) -> str:
         return self._config.base_url + item_path(full_name)
 
-    def delete_item(self, full_name: str) -> None:
-        """Delete the item and everything in it; an item already gone is fine."""
-        split_name(full_name)
+    def delete_item(self, full_name: str, owner: str) -> None:
+        """Delete the item and everything in it if its marker names `owner`.
+
+        An item already gone is fine; anyone else's raises ForeignResource.
+        """
+        checked_owner(SYSTEM, owner)
         with self._errors(f"delete {full_name}"):
+            found = self._get(full_name, _ITEM)
+            if found is None:
+                return
+            require_owned(SYSTEM, f"item {full_name}", found.get("description"), owner)
             try:
                 self._client.delete_job(full_name)
             except jenkins.NotFoundException:
@@ -116,6 +179,14 @@ class JenkinsPipelineServer:
 
     def _errors(self, action: str) -> AbstractContextManager[None]:
         return translated(action, self._token, self._client)
+
+    def _item(self, full_name: str, data: dict[str, Any]) -> PipelineItem:
+        return PipelineItem(
+            full_name=full_name,
+            url=self.job_url(full_name),
+            owner=marked_owner(data.get("description")),
+            is_folder=data.get("_class") in _FOLDER_CLASSES,
+        )
 
     def _get(self, full_name: str, suffix: str) -> dict[str, Any] | None:
         """JSON at the item's URL + `suffix`; None when the item does not exist.
@@ -128,10 +199,7 @@ class JenkinsPipelineServer:
             text = self._client.jenkins_open(requests.Request("GET", url))
         except jenkins.NotFoundException:
             return None
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise PermanentError(SYSTEM, f"unexpected answer for {full_name}")
-        return cast(dict[str, Any], data)
+        return _object(json.loads(text), full_name)
 
     def _create(self, full_name: str, config_xml: str) -> bool:
         """True if this call created the item; False if someone else just did."""
@@ -144,3 +212,9 @@ class JenkinsPipelineServer:
                 raise
             return False
         return True
+
+
+def _object(data: Any, about: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise PermanentError(SYSTEM, f"unexpected answer for {about}")
+    return cast(dict[str, Any], data)

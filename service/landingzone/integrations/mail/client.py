@@ -81,15 +81,26 @@ def translated_errors() -> Iterator[None]:
 
 def deliver(config: SmtpConfig, email: EmailMessage, recipients: Sequence[str]) -> dict[str, str]:
     """Sends `email`; returns the recipients the relay refused while accepting others."""
-    with (
-        translated_errors(),
-        smtplib.SMTP(config.host, config.port, timeout=config.timeout_s) as smtp,
-    ):
-        if config.starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if config.username and config.password is not None:
-            smtp.login(config.username, config.password.get_secret_value())
-        refused = smtp.send_message(
-            email, from_addr=config.sender_address, to_addrs=list(recipients)
-        )
+    with translated_errors():
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout_s)
+        try:
+            if config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.username and config.password is not None:
+                smtp.login(config.username, config.password.get_secret_value())
+            refused = smtp.send_message(
+                email, from_addr=config.sender_address, to_addrs=list(recipients)
+            )
+        except BaseException:
+            smtp.close()
+            raise
+    _quit(smtp)
     return {address: f"{code}" for address, (code, _) in refused.items()}
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    # The relay has accepted the message: a failed goodbye must not make the caller send again.
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

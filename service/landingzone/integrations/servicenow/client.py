@@ -16,6 +16,7 @@ import requests
 from pysnow.exceptions import EmptyContent, MissingResult, MultipleResults, ResponseError
 
 from landingzone.integrations.base import PermanentError, TransientError
+from landingzone.integrations.retry_after import retry_after
 from landingzone.integrations.servicenow.config import ServiceNowConfig
 
 SYSTEM = "servicenow"
@@ -54,8 +55,10 @@ def translated_errors(action: str) -> Iterator[None]:
         if response is None:
             raise TransientError(SYSTEM, f"{action}: no response") from None
         message = f"{action}: {_error_message(response)}"
-        if response.status_code >= 500 or response.status_code in (408, 429):
-            raise TransientError(SYSTEM, message) from None
+        status = response.status_code
+        if status >= 500 or status in (408, 429):
+            delay = retry_after(status, response.headers)
+            raise TransientError(SYSTEM, message, retry_after=delay) from None
         raise PermanentError(SYSTEM, message) from None
     except (requests.ConnectionError, requests.Timeout) as error:
         raise TransientError(SYSTEM, f"{action}: {type(error).__name__}") from None

@@ -24,6 +24,7 @@ JsonBody = Annotated[Any, Body()]
 
 _PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
 _REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,127}$")
+DESCRIPTION_LIMIT = 255
 
 
 def slugify(name: str) -> str:
@@ -39,8 +40,20 @@ def _object(body: Any) -> dict[str, Any]:
 
 def _text(body: dict[str, Any], name: str, required: bool = True) -> str:
     value = body.get(name, "")
+    if value is None and not required:
+        return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise bad_request(f"The {name} is required and must be text.", name)
+    return value
+
+
+def _description(body: dict[str, Any]) -> str:
+    value = _text(body, "description", required=False)
+    if len(value) > DESCRIPTION_LIMIT:
+        raise bad_request(
+            f"Repository descriptions may be at most {DESCRIPTION_LIMIT} characters.",
+            "description",
+        )
     return value
 
 
@@ -109,6 +122,7 @@ def create_repository(sim: SimulatorDep, _: UserDep, key: str, body: JsonBody) -
             "letters, numbers, spaces, hyphens, underscores and periods (at most 128).",
             "name",
         )
+    description = _description(data)
     slug = slugify(name)
     with sim.store.change() as state:
         project = require_project(state, key)
@@ -134,7 +148,7 @@ def create_repository(sim: SimulatorDep, _: UserDep, key: str, body: JsonBody) -
             slug=slug,
             name=name,
             hierarchy_id=new_hierarchy_id(),
-            description=_text(data, "description", required=False),
+            description=description,
             forkable=bool(data.get("forkable", True)),
             public=bool(data.get("public", False)),
         )
@@ -158,7 +172,7 @@ def update_repository(
     with sim.store.change() as state:
         repository = require_repository(state, key, slug)
         if "description" in data:
-            repository.description = _text(data, "description", required=False)
+            repository.description = _description(data)
         if "forkable" in data:
             repository.forkable = bool(data["forkable"])
         if "public" in data:
