@@ -5,7 +5,7 @@ Every path under `/_sandbox/` is a control and is never affected by a fault or a
 `POST /_sandbox/outage {"seconds": N, "mode": ...}` takes the whole system down for N seconds
 from now; it comes back by itself (see `landingzone.sandbox.outage` for the modes
 `unavailable`, with an optional `retry_after`, `reset` and `slow` with `delay_seconds`).
-`DELETE` ends it now (and lets requests held by `slow` go on); `GET` shows
+`DELETE` ends it now (requests slowed by `slow` go on at once); `GET` shows
 `{"down": bool, "until": epoch | null, "mode": str | null}`. Git's smart HTTP is part of the
 Bitbucket app, so pushes and clones fail during an outage too.
 
@@ -25,7 +25,6 @@ An outage comes before the rules: while the system is down, no rule is hit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import threading
@@ -88,7 +87,6 @@ class FaultInjector:
         self.outage = OutageSwitch()
         self._lock = threading.Lock()
         self._release = asyncio.Event()
-        self._outage_ended = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,9 +123,7 @@ class FaultInjector:
         elif outage.mode == "reset":
             await reset_connection(receive, send)
         else:
-            ended = self._outage_ended
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(ended.wait(), outage.delay_seconds)
+            await self.outage.sleep(outage)
             await self.app(scope, receive, send)
 
     async def _after_effect(
@@ -196,8 +192,6 @@ class FaultInjector:
             await answer(send, 201, self.outage.describe())
         elif method == "DELETE":
             self.outage.end()
-            ended, self._outage_ended = self._outage_ended, asyncio.Event()
-            ended.set()
             await answer(send, 204, None)
         elif method == "GET":
             await answer(send, 200, self.outage.describe())

@@ -6,11 +6,13 @@ An outage lasts `seconds` from when it is set and ends by itself; until then eve
 - `unavailable`: the answer a load balancer gives while the backend is in maintenance (HTTP 503,
   with `Retry-After` only when `retry_after` is set; SMTP `421` at greeting);
 - `reset`: the connection is closed without any answer, as with a crashed backend;
-- `slow`: the real answer, `delay_seconds` late.
+- `slow`: the real answer, `delay_seconds` late, or as soon as the outage is over if sooner.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import threading
 import time
@@ -76,6 +78,7 @@ class OutageSwitch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._outage: Outage | None = None
+        self._sleepers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     def start(self, outage: Outage) -> None:
         with self._lock:
@@ -84,6 +87,22 @@ class OutageSwitch:
     def end(self) -> None:
         with self._lock:
             self._outage = None
+            sleepers = list(self._sleepers)
+        for loop, woken in sleepers:
+            loop.call_soon_threadsafe(woken.set)
+
+    async def sleep(self, outage: Outage) -> None:
+        """Wait out a `slow` outage's delay; cut short when the outage ends, by time or `end()`."""
+        seconds = min(outage.delay_seconds, outage.until - time.time())
+        sleeper = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._sleepers.add(sleeper)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sleeper[1].wait(), max(0.0, seconds))
+        finally:
+            with self._lock:
+                self._sleepers.discard(sleeper)
 
     def current(self) -> Outage | None:
         """The outage in force now, or None once it is over."""
