@@ -96,6 +96,19 @@ class Sandbox:
     def clear_faults(self, system: str) -> None:
         httpx.delete(f"{self.url(system)}/_sandbox/faults", timeout=10).raise_for_status()
 
+    def outage(self, system: str, seconds: float, **options: Any) -> dict[str, Any]:
+        """Take `system` down for `seconds` from now; `options`: mode, retry_after, delay_seconds.
+
+        For "mailbox" the outage is its SMTP server's; its HTTP API stays up."""
+        response = httpx.post(
+            f"{self.url(system)}/_sandbox/outage", json={"seconds": seconds, **options}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def end_outage(self, system: str) -> None:
+        httpx.delete(f"{self.url(system)}/_sandbox/outage", timeout=10).raise_for_status()
+
     def service_healthy(self) -> bool:
         try:
             return httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200

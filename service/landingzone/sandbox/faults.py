@@ -1,4 +1,13 @@
-"""Fault injection for the simulators: slow answers, 5xx, held requests, unseen effects.
+"""Fault injection for the HTTP simulators: outages, 5xx, slow or held requests, unseen effects.
+
+Every path under `/_sandbox/` is a control and is never affected by a fault or an outage.
+
+`POST /_sandbox/outage {"seconds": N, "mode": ...}` takes the whole system down for N seconds
+from now; it comes back by itself (see `landingzone.sandbox.outage` for the modes
+`unavailable`, with an optional `retry_after`, `reset` and `slow` with `delay_seconds`).
+`DELETE` ends it now (requests slowed by `slow` go on at once); `GET` shows
+`{"down": bool, "until": epoch | null, "mode": str | null}`. Git's smart HTTP is part of the
+Bitbucket app, so pushes and clones fail during an outage too.
 
 `POST /_sandbox/faults` adds a rule, `GET` lists them, `DELETE` removes them all and releases
 every held request. A rule matches a method and a path regular expression and applies `times`
@@ -9,6 +18,8 @@ times (0 = until removed):
   sees an error or, with `delay_seconds`, gives up waiting;
 - `delay_seconds`: answer late (before the request runs, or after it with `after_effect`);
 - `hold: true`: keep the request waiting until the rules are deleted.
+
+An outage comes before the rules: while the system is down, no rule is hit.
 """
 
 from __future__ import annotations
@@ -21,7 +32,18 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from landingzone.sandbox.asgi_replies import (
+    answer,
+    read_body,
+    reset_connection,
+    service_unavailable,
+)
+from landingzone.sandbox.outage import Outage, OutageError, OutageSwitch
+
+CONTROL_PREFIX = "/_sandbox/"
 CONTROL_PATH = "/_sandbox/faults"
+OUTAGE_PATH = "/_sandbox/outage"
+_INJECTED = {"errors": [{"message": "injected fault"}]}
 
 
 @dataclass
@@ -62,6 +84,7 @@ class FaultInjector:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.rules: list[FaultRule] = []
+        self.outage = OutageSwitch()
         self._lock = threading.Lock()
         self._release = asyncio.Event()
 
@@ -69,11 +92,16 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] == CONTROL_PATH:
-            await self._control(scope, receive, send)
+        path = scope["path"]
+        if path.startswith(CONTROL_PREFIX):
+            await self._control(path, scope["method"], receive, send)
+            return
+        outage = self.outage.current()
+        if outage is not None:
+            await self._down(outage, scope, receive, send)
             return
         release = self._release
-        rule = self._take(scope["method"], scope["path"])
+        rule = self._take(scope["method"], path)
         if rule is None:
             await self.app(scope, receive, send)
             return
@@ -87,23 +115,32 @@ class FaultInjector:
         if rule.status is None:
             await self.app(scope, receive, send)
             return
-        await _answer(send, rule.status, {"errors": [{"message": "injected fault"}]})
+        await answer(send, rule.status, _INJECTED)
+
+    async def _down(self, outage: Outage, scope: Scope, receive: Receive, send: Send) -> None:
+        if outage.mode == "unavailable":
+            await service_unavailable(send, outage.retry_after)
+        elif outage.mode == "reset":
+            await reset_connection(receive, send)
+        else:
+            await self.outage.sleep(outage)
+            await self.app(scope, receive, send)
 
     async def _after_effect(
         self, rule: FaultRule, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        answer: list[Message] = []
+        kept: list[Message] = []
 
         async def keep(message: Message) -> None:
-            answer.append(message)
+            kept.append(message)
 
         await self.app(scope, receive, keep)
         if rule.delay_seconds:
             await asyncio.sleep(rule.delay_seconds)
         if rule.status is not None:
-            await _answer(send, rule.status, {"errors": [{"message": "injected fault"}]})
+            await answer(send, rule.status, _INJECTED)
             return
-        for message in answer:
+        for message in kept:
             await send(message)
 
     def _take(self, method: str, path: str) -> FaultRule | None:
@@ -114,39 +151,51 @@ class FaultInjector:
                     return rule
         return None
 
-    async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope["method"]
+    async def _control(self, path: str, method: str, receive: Receive, send: Send) -> None:
+        if path == CONTROL_PATH:
+            await self._control_faults(method, receive, send)
+        elif path == OUTAGE_PATH:
+            await self._control_outage(method, receive, send)
+        else:
+            await answer(send, 404, {"error": f"no sandbox control at {path}"})
+
+    async def _control_faults(self, method: str, receive: Receive, send: Send) -> None:
         if method == "POST":
-            body = b""
-            more = True
-            while more:
-                message = await receive()
-                body += message.get("body", b"")
-                more = message.get("more_body", False)
             try:
-                spec = json.loads(body)
+                spec = json.loads(await read_body(receive))
                 rule = FaultRule(**{k: v for k, v in spec.items() if k != "hits"})
-            except (ValueError, TypeError, re.error) as error:
-                await _answer(send, 400, {"error": str(error)})
+            except (ValueError, TypeError, AttributeError, re.error) as error:
+                await answer(send, 400, {"error": str(error)})
                 return
             with self._lock:
                 self.rules.append(rule)
-            await _answer(send, 201, rule.describe())
+            await answer(send, 201, rule.describe())
         elif method == "DELETE":
             with self._lock:
                 self.rules.clear()
                 released, self._release = self._release, asyncio.Event()
             released.set()
-            await _answer(send, 204, None)
+            await answer(send, 204, None)
         else:
             with self._lock:
-                await _answer(send, 200, [rule.describe() for rule in self.rules])
+                listed = [rule.describe() for rule in self.rules]
+            await answer(send, 200, listed)
 
-
-async def _answer(send: Send, status: int, payload: object) -> None:
-    body = b"" if payload is None else json.dumps(payload).encode()
-    headers = [(b"content-length", str(len(body)).encode())]
-    if payload is not None:
-        headers.append((b"content-type", b"application/json"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    async def _control_outage(self, method: str, receive: Receive, send: Send) -> None:
+        if method == "POST":
+            try:
+                outage = Outage.parse(json.loads(await read_body(receive)))
+            except (ValueError, OutageError) as error:
+                await answer(send, 400, {"error": str(error)})
+                return
+            self.outage.start(outage)
+            await answer(send, 201, self.outage.describe())
+        elif method == "DELETE":
+            self.outage.end()
+            await answer(send, 204, None)
+        elif method == "GET":
+            await answer(send, 200, self.outage.describe())
+        else:
+            await answer(
+                send, 405, {"error": "GET, POST or DELETE"}, [(b"allow", b"GET, POST, DELETE")]
+            )

@@ -1,6 +1,7 @@
 """Sandbox mailbox: a real SMTP server that keeps what it receives, shown Mailpit-style."""
 
 from landingzone.sandbox.mailbox.app import Mailbox, create_app
+from landingzone.sandbox.mailbox.faults import SmtpFaultRule, SmtpFaults
 from landingzone.sandbox.mailbox.settings import MailboxSettings
 from landingzone.sandbox.mailbox.smtp import MailboxSmtpServer
 from landingzone.sandbox.mailbox.store import MessageStore
@@ -10,5 +11,7 @@ __all__ = [
     "MailboxSettings",
     "MailboxSmtpServer",
     "MessageStore",
+    "SmtpFaultRule",
+    "SmtpFaults",
     "create_app",
 ]

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from landingzone.sandbox.mailbox import views
+from landingzone.sandbox.mailbox.control import control_router
+from landingzone.sandbox.mailbox.faults import SmtpFaults
 from landingzone.sandbox.mailbox.settings import MailboxSettings
 from landingzone.sandbox.mailbox.smtp import MailboxSmtpServer
 from landingzone.sandbox.mailbox.store import MessageStore, StoredMessage
@@ -42,9 +44,14 @@ def _window(request: Request, found: list[StoredMessage]) -> dict[str, object]:
     return views.listing(found[start : start + limit], len(found), start)
 
 
-def create_app(store: MessageStore, *, smtp_address: str = "") -> FastAPI:
-    """`smtp_address` is only shown on the page, so people know where to send."""
+def create_app(
+    store: MessageStore, *, smtp_address: str = "", faults: SmtpFaults | None = None
+) -> FastAPI:
+    """`smtp_address` is only shown on the page, so people know where to send; `faults`, the
+    SMTP server's, are controlled at `/_sandbox/faults` and `/_sandbox/outage`."""
     app = FastAPI(title="Mailbox sandbox", docs_url=None, redoc_url=None)
+    if faults is not None:
+        app.include_router(control_router(faults))
 
     def lookup(message_id: str) -> StoredMessage | None:
         if message_id == "latest":
@@ -116,8 +123,11 @@ class Mailbox:
     def __init__(self, settings: MailboxSettings) -> None:
         self.settings = settings
         self.store = MessageStore(settings.data_dir)
-        self.smtp = MailboxSmtpServer(settings, self.store)
-        self.app = create_app(self.store, smtp_address=f"{self.smtp.host}:{self.smtp.port}")
+        self.faults = SmtpFaults()
+        self.smtp = MailboxSmtpServer(settings, self.store, self.faults)
+        self.app = create_app(
+            self.store, smtp_address=f"{self.smtp.host}:{self.smtp.port}", faults=self.faults
+        )
 
     def start(self) -> Mailbox:
         self.smtp.start()
