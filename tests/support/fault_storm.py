@@ -6,7 +6,6 @@ Shared by the end-to-end test (a few landing zones) and bench/fault_storm.py (fi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -92,25 +91,17 @@ def duplicates(sandbox: Sandbox, prefix: str, result: StormResult) -> list[str]:
     subjects = [str(m["Subject"]) for m in mailbox_messages(sandbox)]
     for landing_zone in result.landing_zones:
         name = landing_zone["name"]
-        expect: list[tuple[str, int, Callable[[], int]]] = [
-            ("repository", 1, lambda n=name: slugs.count(n)),
-            ("environment repository", 1, lambda n=name: slugs.count(f"{n}-env")),
-            (
-                "jobs",
-                2,
-                lambda n=name: len(server.get_job_info(f"labs/{n}")["jobs"]),
-            ),
-            (
-                "tickets",
-                1,
-                lambda lz=landing_zone: len(
-                    records(snow, "sc_req_item", {"correlation_id": lz["id"]})
-                ),
-            ),
-            ("emails", 1, lambda n=name: sum(f"{n} is ready" in s for s in subjects)),
+        tickets = records(snow, "sc_req_item", {"correlation_id": landing_zone["id"]})
+        found = {
+            "repository": (slugs.count(name), 1),
+            "environment repository": (slugs.count(f"{name}-env"), 1),
+            "jobs": (len(server.get_job_info(f"labs/{name}")["jobs"]), 2),
+            "tickets": (len(tickets), 1),
+            "emails": (sum(f"{name} is ready" in subject for subject in subjects), 1),
+        }
+        problems += [
+            f"{name}: {count} {what}, expected {wanted}"
+            for what, (count, wanted) in found.items()
+            if count != wanted
         ]
-        for what, wanted, count in expect:
-            found = count()
-            if found != wanted:
-                problems.append(f"{name}: {found} {what}, expected {wanted}")
     return problems

@@ -93,6 +93,12 @@ class Sandbox:
     def fault(self, system: str, **rule: Any) -> None:
         httpx.post(f"{self.url(system)}/_sandbox/faults", json=rule, timeout=10).raise_for_status()
 
+    def faults(self, system: str) -> list[dict[str, Any]]:
+        """The system's fault rules, each with how often it was hit."""
+        response = httpx.get(f"{self.url(system)}/_sandbox/faults", timeout=10)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
     def clear_faults(self, system: str) -> None:
         httpx.delete(f"{self.url(system)}/_sandbox/faults", timeout=10).raise_for_status()
 
