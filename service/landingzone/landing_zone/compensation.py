@@ -60,45 +60,21 @@ def compensate(run: Run, stage: str, reason: str, *, cancelled: bool, sweep: int
 
 @DBOS.workflow()
 def cancel_workflow(run: Run, status_url: str, grace_s: float) -> None:
+    """A cancel is the requester's own undo: it removes what was made, pushed or not."""
     plan = steps.load_plan(run)
     stage = steps.active_stage(run)
     reason = "Cancelled by the requester."
-    kept = bool(steps.current_resources(run).get(steps.PROJECT_PUSHED))
-    if kept:
-        # Past the point of no return a cancel stops the work but deletes nothing.
-        note(
-            run,
-            "cancel-kept",
-            None,
-            "cancelled; the pushed repositories and pipelines are kept",
-            {},
-        )
-        _withdraw_request(run, stage, reason)
-        left: list[str] = []
-    else:
-        left = compensate(run, stage, reason, cancelled=True)
+    left = compensate(run, stage, reason, cancelled=True)
     settle_steps(run)
-    detail = ("cancel", f"could not remove: {', '.join(left)}") if left else None
-    set_status(run, Status.CANCELLED, detail)
+    set_status(
+        run, Status.CANCELLED, ("cancel", f"could not remove: {', '.join(left)}") if left else None
+    )
     try:
-        steps.send_mail(
-            run, "notify", outcome_message(plan, "cancelled", {}, status_url, run_number=run.number)
-        )
+        message = outcome_message(plan, "cancelled", {}, status_url, run_number=run.number)
+        steps.send_mail(run, "notify", message)
     except IntegrationError as error:
         note(run, "cancel-mail", "notify", f"could not email the requester: {error}", {})
-    if kept:
-        return
     # A step that was mid-call when the cancel came still finishes that call; once it must
     # have, sweep again for anything it created.
     DBOS.sleep(grace_s)
     compensate(run, stage, reason, cancelled=True, sweep=1)
-
-
-def _withdraw_request(run: Run, stage: str, reason: str) -> None:
-    sys_id = steps.current_resources(run).get("request_sys_id")
-    if not isinstance(sys_id, str):
-        return
-    try:
-        steps.close_request(run, stage, sys_id, False, reason)
-    except IntegrationError as error:
-        note(run, "cancel-record", stage, f"could not close the request: {error}", {})
