@@ -39,6 +39,7 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
         users={SERVICE_USER: layout.jenkins_token},
         git_credentials={GIT_CREDENTIALS_ID: (SERVICE_USER, layout.bitbucket_password)},
         webhook_secret=layout.webhook_secret,
+        notify_commit_tokens=(layout.notify_commit_token,),
     )
     servicenow = ServiceNowSimSettings(
         data_dir=root / "servicenow",
