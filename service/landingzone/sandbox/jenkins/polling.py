@@ -15,19 +15,9 @@ from .configxml import GitSource
 from .gitcheck import branch_of, display_url, remote_heads
 from .runner import SCM_CAUSE, BuildRunner
 from .settings import JenkinsSimSettings
-from .store import Build, Checkout, Item, JenkinsStore
+from .store import Checkout, Item, JenkinsStore
 
 log = logging.getLogger(__name__)
-
-_SUCCESSFUL = frozenset({"SUCCESS", "UNSTABLE"})
-
-
-def polling_baseline(store: JenkinsStore, item: Item) -> Build | None:
-    """The build whose checkouts Jenkins polls against: the last successful one, else the
-    last completed one (WorkflowJob.getSCMs)."""
-    completed = [b for b in store.builds(item.full_name) if not b.building]
-    successful = next((b for b in completed if b.result in _SUCCESSFUL), None)
-    return successful or next(iter(completed), None)
 
 
 def polled_source(store: JenkinsStore, item: Item) -> GitSource | None:
@@ -39,7 +29,7 @@ def polled_source(store: JenkinsStore, item: Item) -> GitSource | None:
     configured = item.config.git
     if item.config.kind != "pipeline":
         return configured
-    baseline = polling_baseline(store, item)
+    baseline = store.polling_baseline(item.full_name)
     checkout = None if baseline is None else baseline.checkout
     if checkout is None:
         return None
@@ -97,7 +87,7 @@ class Poller:
 
     def _changes(self, item: Item, source: GitSource, lines: list[str]) -> bool:
         url = display_url(source.url)
-        baseline = polling_baseline(self._store, item)
+        baseline = self._store.polling_baseline(item.full_name)
         checkout = None if baseline is None else baseline.checkout
         if checkout is None:
             lines.append("[poll] No previous build, so forcing an initial build.")

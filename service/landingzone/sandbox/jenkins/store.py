@@ -261,6 +261,16 @@ class JenkinsStore:
             ).fetchall()
         return [build_from_row(row) for row in rows]
 
+    def polling_baseline(self, job: str) -> Build | None:
+        """The last successful build, else the last completed one (WorkflowJob.getSCMs)."""
+        with self.lock:
+            row = self._db.execute(
+                "SELECT * FROM builds WHERE job = ? AND building = 0 "
+                "ORDER BY result IN ('SUCCESS', 'UNSTABLE') DESC, number DESC LIMIT 1",
+                (job,),
+            ).fetchone()
+        return None if row is None else build_from_row(row)
+
     def running_builds(self) -> list[Build]:
         with self.lock:
             rows = self._db.execute(
