@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,27 +35,51 @@ class Setup:
         approvals.update(query={"sysapproval": sys_id}, payload={"state": state})
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> Iterator[Setup]:
+GROUPS = ("retail-change-board", "platform-cab")
+
+
+@contextmanager
+def running(
+    data_dir: Path,
+    approvers: tuple[str, ...] = ("cab.approver",),
+    group_field: str | None = "assignment_group",
+) -> Iterator[Setup]:
     port = free_port()
     settings = ServiceNowSimSettings(
-        data_dir=tmp_path, base_url=f"http://127.0.0.1:{port}", users={USER: PASSWORD}
+        data_dir=data_dir,
+        base_url=f"http://127.0.0.1:{port}",
+        users={USER: PASSWORD},
+        approvers=approvers,
+        groups=GROUPS,
     )
     with serving(create_app(settings), port=port) as server:
         config = ServiceNowConfig(
-            host=f"127.0.0.1:{port}", use_ssl=False, username=USER, password=SecretStr(PASSWORD)
+            host=f"127.0.0.1:{port}",
+            use_ssl=False,
+            username=USER,
+            password=SecretStr(PASSWORD),
+            approval_group_field=group_field,
         )
         snow = pysnow.Client(host=f"127.0.0.1:{port}", user=USER, password=PASSWORD, use_ssl=False)
         yield Setup(ServiceNowApprovalDesk(config), snow, server.url)
 
 
-def _request(correlation_id: str = "lz-0001", needs_approval: bool = True) -> ApprovalRequest:
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[Setup]:
+    with running(tmp_path) as started:
+        yield started
+
+
+def _request(
+    correlation_id: str = "lz-0001", needs_approval: bool = True, group: str | None = None
+) -> ApprovalRequest:
     return ApprovalRequest(
         correlation_id=correlation_id,
         short_description="Landing zone payments-api (backend, retail)",
         description="Repository RETAIL/payments-api with build and promote pipelines.",
         requested_for_email="integration.user@example.com",
         needs_approval=needs_approval,
+        approval_group=group,
     )
 
 
@@ -133,16 +158,69 @@ def test_close_request_closes_the_item(setup: Setup, succeeded: bool, state: str
     assert closed.closed and closed.decision == "approved"
 
 
-def test_cancel_request_withdraws_a_pending_approval(setup: Setup) -> None:
+def test_cancel_request_withdraws_the_record_and_every_waiting_approval(tmp_path: Path) -> None:
+    with running(tmp_path, approvers=("cab.approver", "security.officer")) as setup:
+        record = setup.desk.ensure_request(_request())
+        other = setup.desk.ensure_request(_request("lz-0002"))
+        first = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")[0]
+        setup.snow.resource(api_path="/table/sysapproval_approver").update(
+            query={"sys_id": first["sys_id"]}, payload={"state": "approved"}
+        )
+        assert record.number in httpx.get(setup.url).text
+
+        setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
+        setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
+
+        cancelled = setup.desk.get_request(record.sys_id)
+        assert cancelled.decision == "cancelled" and cancelled.closed
+        [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+        assert (item["approval"], item["state"], item["active"]) == ("cancelled", "7", "false")
+        rows = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")
+        assert sorted(r["state"] for r in rows) == ["approved", "not_required"]
+        assert setup.rows("sysapproval_approver", "state=requested") == setup.rows(
+            "sysapproval_approver", f"sysapproval={other.sys_id}"
+        )
+        inbox = httpx.get(setup.url).text
+        waiting = inbox.split("Requested items")[0]
+        assert record.number not in waiting and other.number in waiting
+
+
+def test_cancelling_an_approved_request_keeps_the_decision_on_record(setup: Setup) -> None:
     record = setup.desk.ensure_request(_request())
+    setup.decide(record.sys_id, "approved")
 
-    setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
-    setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
+    setup.desk.cancel_request(record.sys_id, "Cancelled before provisioning.")
 
-    cancelled = setup.desk.get_request(record.sys_id)
-    assert cancelled.decision == "cancelled" and cancelled.closed
-    [approval] = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")
-    assert approval["state"] == "not_required"
+    [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+    assert (item["approval"], item["state"]) == ("approved", "7")
+
+
+def test_the_approval_group_lands_as_the_groups_sys_id(setup: Setup) -> None:
+    [group] = setup.rows("sys_user_group", "name=retail-change-board")
+
+    record = setup.desk.ensure_request(_request(group="retail-change-board"))
+
+    [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+    assert item["assignment_group"]["value"] == group["sys_id"]
+    shown = setup.snow.resource(api_path="/table/sc_req_item").get(
+        query={"sys_id": record.sys_id}, fields=["assignment_group"], display_value=True
+    )
+    assert shown.one() == {"assignment_group": "retail-change-board"}
+
+
+def test_an_unknown_approval_group_is_refused_before_anything_is_created(setup: Setup) -> None:
+    for unknown in ("no-such-board", "retail"):
+        with pytest.raises(PermanentError) as refused:
+            setup.desk.ensure_request(_request(group=unknown))
+        assert unknown in str(refused.value) and "sys_user_group" in str(refused.value)
+    assert setup.rows("sc_req_item", "correlation_id=lz-0001") == []
+
+
+def test_without_a_group_field_the_group_is_left_to_the_catalog(tmp_path: Path) -> None:
+    with running(tmp_path, group_field=None) as setup:
+        record = setup.desk.ensure_request(_request(group="no-such-board"))
+        [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+        assert item["assignment_group"] == ""
 
 
 def test_record_url_opens_the_record_page(setup: Setup) -> None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import jenkins
 import pytest
@@ -25,6 +28,7 @@ from tests.support.sandbox import wait_for
 BB_USER, BB_PASSWORD = "svc-landingzone", "bb-pass-7f3a"
 JENKINS_USER, JENKINS_TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
 HOOK_SECRET = "push-secret-1"
+NOTIFY_TOKEN = "9a8b7c6d5e4f30211203f4e5d6c7b8a9"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def sandboxes(tmp_path: Path) -> Iterator[Sandboxes]:
             "stale": (BB_USER, "an-old-password"),
         },
         webhook_secret=HOOK_SECRET,
+        notify_commit_tokens=(NOTIFY_TOKEN,),
     )
     with (
         serving(bitbucket_app(bb_settings), port=bb_port) as bb,
@@ -64,7 +69,8 @@ def sandboxes(tmp_path: Path) -> Iterator[Sandboxes]:
         )
 
 
-def push_jenkinsfile(clone_url: str, work: Path) -> None:
+def push_jenkinsfile(clone_url: str, work: Path, message: str = "pipeline") -> None:
+    """Commit (the Jenkinsfile, then a changelog line per call) and push to `main`."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(work.parent),
@@ -77,43 +83,62 @@ def push_jenkinsfile(clone_url: str, work: Path) -> None:
         "GIT_COMMITTER_EMAIL": "dev@example.com",
     }
     authenticated = clone_url.replace("http://", f"http://{BB_USER}:{BB_PASSWORD}@", 1)
-    work.mkdir()
+    if not work.exists():
+        work.mkdir()
+        init = ["git", "init", "--quiet", "--initial-branch=main"]
+        subprocess.run(init, cwd=work, env=env, check=True, capture_output=True)
+        (work / "Jenkinsfile").write_text("pipeline { agent any }\n")
+    else:
+        with (work / "CHANGELOG").open("a") as changelog:
+            changelog.write(f"{message}\n")
     for args in (
-        ["init", "--quiet", "--initial-branch=main"],
-        ["add", "Jenkinsfile"],
-        ["commit", "--quiet", "-m", "pipeline"],
+        ["add", "."],
+        ["commit", "--quiet", "-m", message],
         ["push", "--quiet", authenticated, "main"],
     ):
-        if args[0] == "add":
-            (work / "Jenkinsfile").write_text("pipeline { agent any }\n")
         subprocess.run(["git", *args], cwd=work, env=env, check=True, capture_output=True)
 
 
-def test_a_push_to_bitbucket_builds_the_pipeline_with_the_mapped_credentials(
+def latest_delivery(bb: Bitbucket, slug: str, hook_id: int, since_ms: int) -> dict[str, Any] | None:
+    url = f"rest/api/1.0/projects/PRJ/repos/{slug}/webhooks/{hook_id}/latest"
+    invocation: dict[str, Any] | None = bb.get(url)
+    return invocation if invocation and invocation["start"] >= since_ms else None
+
+
+def test_a_push_to_bitbucket_wakes_the_pipeline_through_notify_commit(
     sandboxes: Sandboxes, tmp_path: Path
 ) -> None:
-    repo = sandboxes.bitbucket.create_repo("PRJ", "payments-api")
+    bb, server = sandboxes.bitbucket, sandboxes.jenkins
+    repo = bb.create_repo("PRJ", "payments-api")
     clone_url = next(link["href"] for link in repo["links"]["clone"] if link["name"] == "http")
-    sandboxes.bitbucket.create_webhook(
-        "PRJ",
-        repo["slug"],
-        "jenkins",
-        ["repo:refs_changed"],
-        f"{sandboxes.jenkins_url}/bitbucket-scmsource-hook/notify",
-        True,
-        HOOK_SECRET,
-    )
-    server = sandboxes.jenkins
+    notify = f"{sandboxes.jenkins_url}/git/notifyCommit?" + "url={}&token={}"
+    wrong = notify.format(quote(clone_url, safe=""), "f" * 32)
+    hook = bb.create_webhook("PRJ", repo["slug"], "jenkins", ["repo:refs_changed"], wrong, True)
+    work = tmp_path / "work"
+    push_jenkinsfile(clone_url, work)
     server.create_job("build", pipeline_xml(clone_url, push_trigger=True))
+    number = left_queue(server, server.build_job("build"))["executable"]["number"]
+    assert finished(server, "build", number)["result"] == "SUCCESS"
 
-    push_jenkinsfile(clone_url, tmp_path / "work")
-
-    started = wait_for(
-        lambda: server.get_job_info("build")["lastBuild"], "the push to start a build", 20
+    before = int(time.time() * 1000)
+    push_jenkinsfile(clone_url, work, "refused")
+    refused = wait_for(
+        lambda: latest_delivery(bb, repo["slug"], hook["id"], before), "the refused delivery"
     )
-    build = finished(server, "build", started["number"])
-    assert build["result"] == "SUCCESS"
-    assert "Started by an SCM change" in server.get_build_console_output("build", 1)
+    assert refused["result"] == {"outcome": "FAILURE", "description": "403"}
+    assert [b["number"] for b in server.get_job_info("build")["builds"]] == [1]
+
+    right = notify.format(quote(clone_url, safe=""), NOTIFY_TOKEN)
+    bb.update_webhook("PRJ", repo["slug"], hook["id"], url=right)
+    push_jenkinsfile(clone_url, work, "accepted")
+
+    def second_build() -> dict[str, Any] | None:
+        last: dict[str, Any] = server.get_job_info("build")["lastBuild"]
+        return last if last["number"] == 2 else None
+
+    wait_for(second_build, "the push to start build #2", 20)
+    assert finished(server, "build", 2)["result"] == "SUCCESS"
+    assert "Started by an SCM change" in server.get_build_console_output("build", 2)
 
 
 def test_wrong_git_credentials_fail_the_build_without_showing_them(

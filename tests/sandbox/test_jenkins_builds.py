@@ -20,6 +20,7 @@ from tests.support.sandbox import wait_for
 
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
 HOOK_SECRET = "hook-secret-42"
+NOTIFY_TOKEN = "5f1c0de4a3b2c1d0e9f8a7b6c5d4e3f2"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dev",
     "GIT_AUTHOR_EMAIL": "dev@example.com",
@@ -101,6 +102,7 @@ def running(data_dir: Path, quiet_period_s: float = 0.0) -> Iterator[str]:
         git_credentials={"bitbucket-http": ("jenkins", "git-password")},
         webhook_secret=HOOK_SECRET,
         quiet_period_s=quiet_period_s,
+        notify_commit_tokens=(NOTIFY_TOKEN,),
     )
     with serving(create_app(settings), port=port) as server:
         yield server.url

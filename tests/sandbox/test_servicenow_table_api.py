@@ -207,3 +207,22 @@ def test_records_and_numbering_survive_a_restart(tmp_path: Path) -> None:
 
     assert kept["short_description"] == "kept"
     assert second["number"] == "RITM0010002"
+
+
+def test_a_reference_is_stored_as_given_even_when_it_names_no_record(
+    snow: pysnow.Client,
+) -> None:
+    groups = snow.resource(api_path="/table/sys_user_group")
+    group = groups.create(payload={"name": "payments-cab"}).one()
+
+    linked = _items(snow).create(payload={"assignment_group": group["sys_id"]}).one()
+    broken = _items(snow).create(payload={"assignment_group": "payments-cab"}).one()
+
+    assert linked["assignment_group"]["value"] == group["sys_id"]
+    assert broken["assignment_group"]["value"] == "payments-cab"  # a name is no sys_id
+    shown = _items(snow).get(
+        query={"sys_id": broken["sys_id"]}, fields=["assignment_group"], display_value="all"
+    )
+    assert shown.one()["assignment_group"]["display_value"] == ""
+    by_user_name = _items(snow).create(payload={"requested_for": USER}).one()
+    assert by_user_name["requested_for"]["value"] == USER

@@ -96,13 +96,15 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     ready_flag.unlink(missing_ok=True)
     python = [sys.executable, "-m", "landingzone.cli"]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
+    service_env = {**base_env, **layout.service_environment()}
+    # The simulators read the service's platform configuration (its approval groups).
+    platform = {"LZ_PLATFORM_CONFIG": service_env["LZ_PLATFORM_CONFIG"]}
     simulators = Supervised(
         "simulators",
         [*python, "sandbox-simulators", "--data", str(layout.root)],
-        base_env,
+        {**base_env, **platform},
         layout.root / "logs" / "simulators.log",
     )
-    service_env = {**base_env, **layout.service_environment()}
     if "LZ_DATABASE_URL" in os.environ:
         service_env["LZ_DATABASE_URL"] = os.environ["LZ_DATABASE_URL"]
     service = Supervised(

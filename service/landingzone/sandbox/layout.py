@@ -44,6 +44,7 @@ class SandboxLayout:
     approver_password: str
     callback_secret: str
     webhook_secret: str
+    notify_commit_token: str  # the git plugin's notifyCommit access token
 
     @classmethod
     def create(cls, data_dir: Path, host: str, port: int) -> SandboxLayout:
@@ -63,6 +64,8 @@ class SandboxLayout:
             approver_password=secrets.token_urlsafe(12),
             callback_secret=secrets.token_urlsafe(24),
             webhook_secret=secrets.token_urlsafe(24),
+            # 32 hex digits, as Jenkins generates notifyCommit access tokens.
+            notify_commit_token=secrets.token_hex(16),
         )
 
     @classmethod
@@ -72,14 +75,17 @@ class SandboxLayout:
     @classmethod
     def load_or_create(cls, data_dir: Path, host: str, port: int) -> SandboxLayout:
         path = data_dir / "layout.json"
+        fresh = cls.create(data_dir, host, port)
         if path.exists():
-            layout = cls(**json.loads(path.read_text()))
-            if layout.api_port == port and layout.host == host:
+            # Secrets a folder made by an older sandbox lacks are filled in from `fresh`.
+            stored = json.loads(path.read_text())
+            layout = cls(**{**asdict(fresh), **stored})
+            if layout.api_port != port or layout.host != host:
+                layout = cls(**{**asdict(layout), **_ports(fresh)})
+            if asdict(layout) == stored:
                 return layout
-            fresh = cls.create(data_dir, host, port)
-            layout = cls(**{**asdict(layout), **_ports(fresh)})
         else:
-            layout = cls.create(data_dir, host, port)
+            layout = fresh
         data_dir.mkdir(parents=True, exist_ok=True)
         _write_private(path, json.dumps(asdict(layout), indent=2))
         return layout
@@ -112,6 +118,7 @@ class SandboxLayout:
             "LZ_JENKINS_URL": self.url(self.jenkins_port),
             "LZ_JENKINS_USERNAME": SERVICE_USER,
             "LZ_JENKINS_TOKEN": self.jenkins_token,
+            "LZ_JENKINS_NOTIFY_COMMIT_TOKEN": self.notify_commit_token,
             "LZ_SERVICENOW_HOST": f"{self.host}:{self.servicenow_port}",
             "LZ_SERVICENOW_USE_SSL": "false",
             "LZ_SERVICENOW_USERNAME": SERVICE_USER,
@@ -137,6 +144,7 @@ class SandboxLayout:
                 "url": self.url(self.jenkins_port),
                 "username": SERVICE_USER,
                 "token": self.jenkins_token,
+                "notify_commit_token": self.notify_commit_token,
             },
             "servicenow": {
                 "url": self.url(self.servicenow_port),

@@ -6,6 +6,7 @@ import signal
 import threading
 from pathlib import Path
 
+from landingzone.config import PlatformConfig
 from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
 from landingzone.sandbox.faults import FaultInjector
@@ -24,8 +25,16 @@ from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
 from landingzone.sandbox.serving import BackgroundServer
 
 
+def approval_groups(platform_config: Path) -> tuple[str, ...]:
+    """The ServiceNow groups the platform configuration's tenants ask approvals of."""
+    tenants = PlatformConfig.load(platform_config).tenants.values()
+    return tuple(sorted({t.approval_group for t in tenants if t.approval_group}))
+
+
 def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
     root = layout.root
+    # The configuration the service is given: its tenants' groups must exist in ServiceNow.
+    platform_config = Path(layout.service_environment()["LZ_PLATFORM_CONFIG"])
     bitbucket = BitbucketSimSettings(
         data_dir=root / "bitbucket",
         base_url=layout.url(layout.bitbucket_port),
@@ -39,12 +48,14 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
         users={SERVICE_USER: layout.jenkins_token},
         git_credentials={GIT_CREDENTIALS_ID: (SERVICE_USER, layout.bitbucket_password)},
         webhook_secret=layout.webhook_secret,
+        notify_commit_tokens=(layout.notify_commit_token,),
     )
     servicenow = ServiceNowSimSettings(
         data_dir=root / "servicenow",
         base_url=layout.url(layout.servicenow_port),
         users={SERVICE_USER: layout.servicenow_password, APPROVER: layout.approver_password},
         approvers=(APPROVER,),
+        groups=approval_groups(platform_config),
         callback_url=f"{layout.api_url}/v1/approvals/servicenow",
         callback_secret=layout.callback_secret,
     )

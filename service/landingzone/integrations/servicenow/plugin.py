@@ -21,6 +21,12 @@ CLOSED_SKIPPED = "7"
 CLOSED_STATES = frozenset({CLOSED_COMPLETE, CLOSED_INCOMPLETE, CLOSED_SKIPPED})
 _RECORD_FIELDS = ("sys_id", "number", "approval", "state", "correlation_id")
 _WITHDRAWN_APPROVALS = frozenset({"cancelled", "not_required", "duplicate"})
+APPROVERS = "sysapproval_approver"
+GROUPS = "sys_user_group"
+# Approver rows an approver still sees in the inbox, and what ServiceNow sets them to once
+# the approval is no longer needed ("No Longer Required").
+_WAITING = ("requested", "not requested")
+NO_LONGER_REQUIRED = "not_required"
 
 
 def decision_of(row: Mapping[str, object]) -> Decision:
@@ -57,7 +63,7 @@ class ServiceNowApprovalDesk:
         if requested_for:
             values["requested_for"] = requested_for
         if self._config.approval_group_field and request.approval_group:
-            values[self._config.approval_group_field] = request.approval_group
+            values[self._config.approval_group_field] = self._group_sys_id(request.approval_group)
         created = self._client.create(self._table, values)
         return self._record(created, notes=())
 
@@ -77,10 +83,19 @@ class ServiceNowApprovalDesk:
         self._client.patch(self._table, sys_id, {"state": state, "close_notes": note})
 
     def cancel_request(self, sys_id: str, note: str) -> None:
+        """Close the record as skipped, its approval cancelled if still pending, and release
+        every approval still asked of an approver, so no inbox shows it any more."""
         current = self.get_request(sys_id)
-        if current.closed:
-            return
-        self._client.patch(self._table, sys_id, {"state": CLOSED_SKIPPED, "close_notes": note})
+        if not current.closed:
+            values = {"state": CLOSED_SKIPPED, "close_notes": note}
+            if current.decision == "pending":
+                values["approval"] = "cancelled"
+            self._client.patch(self._table, sys_id, values)
+        # The instance's own rule may have done this already; a replay finds nothing left.
+        query = f"sysapproval={check_sys_id(sys_id)}^stateIN{','.join(_WAITING)}"
+        for row in self._client.find(APPROVERS, query, ("sys_id", "state")):
+            if row.get("state") in _WAITING:
+                self._client.patch(APPROVERS, str(row["sys_id"]), {"state": NO_LONGER_REQUIRED})
 
     # ------------------------------------------------------------------ helpers
 
@@ -89,6 +104,18 @@ class ServiceNowApprovalDesk:
         rows = self._client.find(self._table, query, _RECORD_FIELDS)
         matching = [r for r in rows if r.get("correlation_id") == correlation_id]
         return matching[0] if matching else None
+
+    def _group_sys_id(self, name: str) -> str:
+        """The sys_user_group named `name`: a reference field takes a sys_id, and ServiceNow
+        stores whatever it is given there, so an unknown name is refused here."""
+        rows = self._client.find(GROUPS, f"name={query_value(name)}", ("sys_id", "name", "active"))
+        named = [r for r in rows if str(r.get("name", "")).casefold() == name.casefold()]
+        if len(named) != 1:
+            how = "no" if not named else "more than one"
+            raise PermanentError(SYSTEM, f"{how} ServiceNow group is named {name!r} ({GROUPS})")
+        if str(named[0].get("active", "true")) == "false":
+            raise PermanentError(SYSTEM, f"the ServiceNow group {name!r} is inactive")
+        return str(named[0]["sys_id"])
 
     def _user_sys_id(self, email: str) -> str | None:
         if not email or "^" in email or "\n" in email:

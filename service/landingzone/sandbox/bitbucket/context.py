@@ -58,7 +58,7 @@ class Simulator:
             ]
         body = refs_changed_body(actor.to_json(), repo_json, changes)
         for hook in hooks:
-            self.dispatcher.submit(Delivery(hook.url, hook.secret, body, hook.id))
+            self.dispatcher.submit(Delivery(hook.url, hook.secret, body, hook.id, repository_id))
 
     def close(self) -> None:
         self.dispatcher.close()

@@ -127,6 +127,17 @@ def get_webhook(sim: SimulatorDep, _: UserDep, key: str, slug: str, hook_id: int
         return webhook_json(_find(state, key, slug, hook_id))
 
 
+@router.get("/{hook_id}/latest", response_model=None)
+def latest_invocation(
+    sim: SimulatorDep, _: UserDep, key: str, slug: str, hook_id: int
+) -> dict[str, Any] | Response:
+    """The webhook's latest delivery; 204 before its first."""
+    with sim.store.read() as state:
+        hook = _find(state, key, slug, hook_id)
+    invocation = sim.dispatcher.latest(hook.id)
+    return Response(status_code=204) if invocation is None else invocation
+
+
 @router.put("/{hook_id}")
 def update_webhook(
     sim: SimulatorDep, _: UserDep, key: str, slug: str, hook_id: int, body: JsonBody

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +36,7 @@ class Delivery:
     secret: str | None
     body: bytes
     hook_id: int
+    repository_id: int = 0
 
 
 def ref_changes(before: Mapping[str, Ref], after: Mapping[str, Ref]) -> list[dict[str, Any]]:
@@ -83,10 +86,38 @@ def _redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
 
 
+def _invocation(
+    delivery: Delivery, started_ms: int, outcome: str, description: str
+) -> dict[str, Any]:
+    finished_ms = int(time.time() * 1000)
+    return {
+        "id": delivery.hook_id,
+        "event": REFS_CHANGED,
+        "eventScope": {"id": str(delivery.repository_id), "type": "repository"},
+        "start": started_ms,
+        "finish": finished_ms,
+        "duration": finished_ms - started_ms,
+        "request": {"method": "POST", "url": delivery.url},
+        "result": {"outcome": outcome, "description": description},
+    }
+
+
 class WebhookDispatcher:
+    """Delivers in the background and keeps each webhook's latest invocation."""
+
     def __init__(self, timeout_seconds: float) -> None:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bitbucket-webhook")
         self._client = httpx.Client(timeout=timeout_seconds, follow_redirects=False)
+        self._latest: dict[int, dict[str, Any]] = {}
+        self._guard = threading.Lock()
+
+    def latest(self, hook_id: int) -> dict[str, Any] | None:
+        with self._guard:
+            return self._latest.get(hook_id)
+
+    def _record(self, delivery: Delivery, invocation: dict[str, Any]) -> None:
+        with self._guard:
+            self._latest[delivery.hook_id] = invocation
 
     def submit(self, delivery: Delivery) -> None:
         try:
@@ -102,9 +133,11 @@ class WebhookDispatcher:
         }
         if delivery.secret:
             headers["X-Hub-Signature"] = signature(delivery.body, delivery.secret)
+        started_ms = int(time.time() * 1000)
         try:
             response = self._client.post(delivery.url, content=delivery.body, headers=headers)
         except httpx.HTTPError as exc:
+            self._record(delivery, _invocation(delivery, started_ms, "ERROR", type(exc).__name__))
             log.warning(
                 "webhook %s delivery to %s failed: %s",
                 delivery.hook_id,
@@ -112,6 +145,9 @@ class WebhookDispatcher:
                 type(exc).__name__,
             )
             return
+        status = response.status_code
+        outcome = "SUCCESS" if status < 300 else "FAILURE"
+        self._record(delivery, _invocation(delivery, started_ms, outcome, str(status)))
         if response.status_code >= 300:
             log.warning(
                 "webhook %s delivery to %s answered %s",

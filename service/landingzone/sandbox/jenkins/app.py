@@ -10,14 +10,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .items import json_response, register_item_routes
+from .notify_commit import NotifyCommit, check_token
 from .operations import Operations
 from .page import render_page
+from .polling import Poller
 from .runner import BuildRunner
 from .security import CRUMB_FIELD, JenkinsError, Security
 from .settings import JenkinsSimSettings
 from .store import JenkinsStore
 from .views import Views
-from .webhook import handle_push, verify_signature
+from .webhook import check_event, verify_signature
 
 
 def create_app(settings: JenkinsSimSettings) -> FastAPI:
@@ -26,6 +28,8 @@ def create_app(settings: JenkinsSimSettings) -> FastAPI:
     security = Security(settings, store.secret("crumb"))
     views = Views(settings.public_url, store)
     operations = Operations(store, runner)
+    poller = Poller(settings, store, runner)
+    notify_commit = NotifyCommit(store, views, poller)
     session = secrets.token_hex(4)
 
     @asynccontextmanager
@@ -34,6 +38,7 @@ def create_app(settings: JenkinsSimSettings) -> FastAPI:
         try:
             yield
         finally:
+            await run_in_threadpool(poller.stop)
             await run_in_threadpool(runner.stop)
             store.close()
 
@@ -99,11 +104,26 @@ def create_app(settings: JenkinsSimSettings) -> FastAPI:
         return json_response(views.queue_item(queued, store.item(queued.job)), tree)
 
     @app.post("/bitbucket-scmsource-hook/notify")
-    async def bitbucket_push(request: Request) -> PlainTextResponse:
+    async def bitbucket_branch_source_hook(request: Request) -> PlainTextResponse:
         body = await request.body()
+        check_event(request.headers)
         verify_signature(body, request.headers.get("x-hub-signature"), settings.webhook_secret)
-        await run_in_threadpool(handle_push, request.headers, body, store, runner)
-        return PlainTextResponse("OK")
+        return PlainTextResponse("")
+
+    # An unprotected root action: no login, and excluded from CSRF protection.
+    @app.api_route("/git/notifyCommit", methods=["GET", "POST"])
+    async def git_notify_commit(request: Request) -> PlainTextResponse:
+        query = request.query_params
+        if "url" not in query:
+            raise JenkinsError(400, "Required Query parameter url is missing")
+        check_token(query.get("token"), settings.notify_commit_tokens)
+        answer = await run_in_threadpool(
+            notify_commit.handle, query["url"], query.get("branches"), query.get("sha1")
+        )
+        response = PlainTextResponse(answer.body())
+        for name, value in answer.headers():
+            response.headers.append(name, value)
+        return response
 
     register_item_routes(app, settings, store, views, operations, security.reader, security.writer)
     return app

@@ -17,7 +17,8 @@ _ROOTS = {
     MULTIBRANCH_CLASS: ("multibranch", MULTIBRANCH_CLASS),
     "project": ("freestyle", FREESTYLE_CLASS),
 }
-_PUSH_TRIGGERS = {"hudson.triggers.SCMTrigger", "com.cloudbees.jenkins.plugins.BitBucketTrigger"}
+_SCM_TRIGGER = "hudson.triggers.SCMTrigger"
+_IGNORE_NOTIFY_COMMIT = "hudson.plugins.git.extensions.impl.IgnoreNotifyCommit"
 _GIT_SCM = "hudson.plugins.git.GitSCM"
 _REMOTE_CONFIG = "userRemoteConfigs/hudson.plugins.git.UserRemoteConfig"
 _FORBIDDEN_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -53,6 +54,7 @@ class GitSource:
     url: str
     credentials_id: str
     branch_spec: str
+    ignore_notify_commit: bool = False  # the "Don't trigger a build on commit notifications"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class JobConfig:
     git: GitSource | None
     script_path: str
     parameters: tuple[ParameterDefinition, ...]
-    push_trigger: bool
+    scm_trigger: bool  # "Poll SCM", not ignoring post-commit hooks: notifyCommit polls it
 
     @property
     def is_folder(self) -> bool:
@@ -95,8 +97,13 @@ def parse_config(document: bytes) -> JobConfig:
         git=git,
         script_path=script_path,
         parameters=_parameters(root),
-        push_trigger=any(element.tag in _PUSH_TRIGGERS for element in root.iter()),
+        scm_trigger=_polls_on_notification(root),
     )
+
+
+def _polls_on_notification(root: ET.Element) -> bool:
+    triggers = root.iter(_SCM_TRIGGER)
+    return any(_text(t, "ignorePostCommitHooks") != "true" for t in triggers)
 
 
 def _text(element: ET.Element | None, path: str) -> str:
@@ -126,7 +133,8 @@ def _git_scm(scm: ET.Element | None) -> GitSource | None:
         return None
     remote = scm.find(_REMOTE_CONFIG)
     branch = _text(scm, "branches/hudson.plugins.git.BranchSpec/name") or "**"
-    return GitSource(_text(remote, "url"), _text(remote, "credentialsId"), branch)
+    ignore = scm.find(f"extensions/{_IGNORE_NOTIFY_COMMIT}") is not None
+    return GitSource(_text(remote, "url"), _text(remote, "credentialsId"), branch, ignore)
 
 
 def _branch_source(source: ET.Element | None) -> GitSource | None:

@@ -23,6 +23,7 @@ _ALLOWED_PROTOCOLS = "http:https:file"
 class CheckoutReport:
     succeeded: bool = False
     lines: list[str] = field(default_factory=list)
+    revision: str | None = None  # the commit checked out, once the clone worked
 
 
 def branch_of(spec: str) -> str | None:
@@ -44,15 +45,6 @@ def display_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-def same_repository(left: str, right: str) -> bool:
-    def key(url: str) -> str:
-        parts = urlsplit(display_url(url.strip()))
-        path = parts.path.rstrip("/").removesuffix(".git").lower()
-        return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
-
-    return key(left) == key(right)
 
 
 def check_script(
@@ -87,8 +79,9 @@ def check_script(
                 report.lines.extend(_scrub(cloned.stderr, secrets, source.url))
                 return report
             revision = _run(["git", "-C", clone_dir, "rev-parse", "HEAD"], env, timeout_s)
+            report.revision = revision.stdout.strip() or None
             ref = f"refs/remotes/origin/{branch}" if branch else "HEAD"
-            report.lines.append(f"Checking out Revision {revision.stdout.strip()} ({ref})")
+            report.lines.append(f"Checking out Revision {report.revision} ({ref})")
             found = (
                 not script_path
                 or _run(
@@ -106,6 +99,29 @@ def check_script(
         return report
     report.succeeded = True
     return report
+
+
+def remote_heads(
+    url: str, credentials: tuple[str, str] | None, timeout_s: float
+) -> dict[str, str] | None:
+    """Branch name -> commit on the remote, as `git ls-remote` polling sees them; None on error."""
+    with tempfile.TemporaryDirectory(prefix="jenkins-poll-") as scratch:
+        try:
+            listed = _run(
+                ["git", "ls-remote", "--heads", "--", url],
+                _git_environment(scratch, credentials),
+                timeout_s,
+            )
+        except subprocess.TimeoutExpired:
+            return None
+    if listed.returncode != 0:
+        return None
+    heads: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        commit, _, ref = line.partition("\t")
+        if ref.startswith("refs/heads/"):
+            heads[ref.removeprefix("refs/heads/")] = commit
+    return heads
 
 
 def _git_environment(home: str, credentials: tuple[str, str] | None) -> dict[str, str]:

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .operations import Operations
-from .page import render_page
+from .page import render_page, render_polling_log
 from .security import JenkinsError
 from .settings import JenkinsSimSettings
 from .store import Build, Item, JenkinsStore
@@ -83,6 +83,8 @@ def register_item_routes(
             return json_response(views.item(item, depth, nested=tree is not None), tree)
         if action == ("config.xml",):
             return Response(item.config_xml, media_type="application/xml")
+        if action == ("scmPollLog",) and item.config.scm_trigger:
+            return HTMLResponse(render_polling_log(item, store.polling_log(full_name)))
         if len(action) >= 2 and not item.config.is_folder:
             build = find_build(item, action[0])
             if action[1:] == ("api", "json"):

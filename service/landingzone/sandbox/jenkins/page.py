@@ -57,3 +57,13 @@ def _row(store: JenkinsStore, views: Views, item: Item) -> str:
         f"<td class='kind'>{_KINDS.get(item.config.kind, item.config.kind)}</td>"
         f"<td class='desc'>{escape(item.config.description)}</td><td>{builds}</td></tr>"
     )
+
+
+def render_polling_log(item: Item, log: str | None) -> str:
+    """The "Git Polling Log" page of a job with "Poll SCM"."""
+    text = log if log is not None else "Polling has not run yet.\n"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Git Polling Log [{escape(item.full_name)}]</title><style>{_STYLE}</style>"
+        f"</head><body><h1>Git Polling Log</h1><pre>{escape(text)}</pre></body></html>"
+    )

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .gitcheck import check_script
 from .settings import JenkinsSimSettings
-from .store import Build, Item, JenkinsStore, Params, QueueItem, now_ms
+from .store import Build, Checkout, Item, JenkinsStore, Params, QueueItem, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,9 @@ class BuildRunner:
         job = self._store.item(build.job)
         if job is None:
             return
+        checkout: Checkout | None = None
         try:
-            result, lines = self._perform(job)
+            result, lines, checkout = self._perform(job)
         except Exception:
             log.exception("build %s #%d crashed", build.job, build.number)
             result, lines = "FAILURE", ["ERROR: the build crashed"]
@@ -95,21 +96,28 @@ class BuildRunner:
             return
         started = f"Started by user {build.cause}" if build.cause else "Started by an SCM change"
         console = "\n".join([started, *lines, f"Finished: {result}", ""])
-        self._store.finish_build(build.job, build.number, result, console)
+        self._store.finish_build(build.job, build.number, result, console, checkout)
 
-    def _perform(self, job: Item) -> tuple[str, list[str]]:
+    def _perform(self, job: Item) -> tuple[str, list[str], Checkout | None]:
+        """Result, console lines, and what was checked out (as a declarative pipeline's
+        implicit `checkout scm` records it)."""
         config = job.config
         if config.git is None:
             if config.kind == "pipeline":
-                return "SUCCESS", ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
-            return "SUCCESS", [f"Building in workspace of {job.full_name}"]
+                lines = ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
+                return "SUCCESS", lines, None
+            return "SUCCESS", [f"Building in workspace of {job.full_name}"], None
         credentials = None
         if config.git.credentials_id:
             credentials = self._settings.git_credentials.get(config.git.credentials_id)
         script_path = config.script_path if config.kind == "pipeline" else ""
-        report = check_script(config.git, script_path, credentials, self._settings.git_timeout_s)
+        git = config.git
+        report = check_script(git, script_path, credentials, self._settings.git_timeout_s)
         if not report.succeeded:
-            return "FAILURE", report.lines
+            return "FAILURE", report.lines, None  # the script never ran: nothing checked out
         if config.kind == "pipeline":
             report.lines += ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
-        return "SUCCESS", report.lines
+        checkout = None
+        if report.revision is not None:
+            checkout = Checkout(git.url, git.credentials_id, git.branch_spec, report.revision)
+        return "SUCCESS", report.lines, checkout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,8 @@ class JenkinsSimSettings:
     `git_credentials` maps a job's `credentialsId` to the (user, password) its builds use to
     read the repository.
     `webhook_secret`, when set, is the HMAC-SHA256 key Bitbucket signs push events with.
+    `notify_commit_tokens` are the git plugin's notifyCommit access tokens, as an
+    administrator generates them; `/git/notifyCommit` refuses requests without one.
     """
 
     data_dir: Path
@@ -24,6 +26,7 @@ class JenkinsSimSettings:
     git_credentials: Mapping[str, tuple[str, str]]
     anonymous_read: bool = False
     webhook_secret: str | None = None
+    notify_commit_tokens: Sequence[str] = ()
     quiet_period_s: float = 0.0
     executors: int = 2
     git_timeout_s: float = 60.0

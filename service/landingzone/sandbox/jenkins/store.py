@@ -6,13 +6,26 @@ import json
 import secrets
 import sqlite3
 import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from .configxml import JobConfig, parse_config
+from .records import (
+    BUILDABLE,
+    CANCELLED,
+    LEFT,
+    WAITING,
+    Build,
+    Checkout,
+    Item,
+    Params,
+    QueueItem,
+    build_from_row,
+    item_from_row,
+    now_ms,
+    queue_item_from_row,
+)
 
-Params = tuple[tuple[str, str], ...]
+__all__ = ["BUILDABLE", "CANCELLED", "LEFT", "WAITING", "Build", "Checkout", "Item"]
+__all__ += ["JenkinsStore", "Params", "QueueItem", "now_ms"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -41,91 +54,12 @@ CREATE TABLE IF NOT EXISTS builds (
     result TEXT,
     duration_ms INTEGER NOT NULL DEFAULT 0,
     log TEXT NOT NULL DEFAULT '',
+    checkout TEXT,
     PRIMARY KEY (job, number)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS polling_log (job TEXT PRIMARY KEY, log TEXT NOT NULL);
 """
-
-WAITING, BUILDABLE, LEFT, CANCELLED = "waiting", "buildable", "left", "cancelled"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass(frozen=True)
-class Item:
-    full_name: str
-    config_xml: bytes
-    config: JobConfig
-    next_build: int
-
-    @property
-    def name(self) -> str:
-        return self.full_name.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    id: int
-    job: str
-    params: Params
-    cause: str  # user id, or "" for an SCM change
-    state: str
-    since_ms: int
-    ready_ms: int
-    build_number: int | None
-
-
-@dataclass(frozen=True)
-class Build:
-    job: str
-    number: int
-    queue_id: int
-    params: Params
-    cause: str
-    started_ms: int
-    building: bool
-    result: str | None
-    duration_ms: int
-    log: str
-
-
-def _params(text: str) -> Params:
-    return tuple((str(name), str(value)) for name, value in json.loads(text))
-
-
-def _queue_item(row: sqlite3.Row) -> QueueItem:
-    return QueueItem(
-        row["id"],
-        row["job"],
-        _params(row["params"]),
-        row["cause"],
-        row["state"],
-        row["since_ms"],
-        row["ready_ms"],
-        row["build_number"],
-    )
-
-
-def _build(row: sqlite3.Row) -> Build:
-    return Build(
-        row["job"],
-        row["number"],
-        row["queue_id"],
-        _params(row["params"]),
-        row["cause"],
-        row["started_ms"],
-        bool(row["building"]),
-        row["result"],
-        row["duration_ms"],
-        row["log"],
-    )
-
-
-def _item(row: sqlite3.Row) -> Item:
-    config_xml = bytes(row["config"])
-    return Item(row["full_name"], config_xml, parse_config(config_xml), row["next_build"])
 
 
 class JenkinsStore:
@@ -138,6 +72,9 @@ class JenkinsStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(builds)")}
+        if "checkout" not in columns:  # a data dir from before builds recorded checkouts
+            self._db.execute("ALTER TABLE builds ADD COLUMN checkout TEXT")
 
     def close(self) -> None:
         with self.lock:
@@ -152,6 +89,20 @@ class JenkinsStore:
             self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
             return value
 
+    def polling_log(self, job: str) -> str | None:
+        """The log of the job's last SCM polling, or None if it was never polled."""
+        with self.lock:
+            row = self._db.execute("SELECT log FROM polling_log WHERE job = ?", (job,)).fetchone()
+        return None if row is None else str(row["log"])
+
+    def put_polling_log(self, job: str, log: str) -> None:
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO polling_log (job, log) VALUES (?, ?) "
+                "ON CONFLICT (job) DO UPDATE SET log = excluded.log",
+                (job, log),
+            )
+
     # ------------------------------------------------------------------ items
 
     def item(self, full_name: str) -> Item | None:
@@ -159,12 +110,12 @@ class JenkinsStore:
             row = self._db.execute(
                 "SELECT * FROM items WHERE full_name = ?", (full_name,)
             ).fetchone()
-        return None if row is None else _item(row)
+        return None if row is None else item_from_row(row)
 
     def items(self) -> list[Item]:
         with self.lock:
             rows = self._db.execute("SELECT * FROM items ORDER BY full_name").fetchall()
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     def children(self, parent: str) -> list[Item]:
         prefix = f"{parent}/" if parent else ""
@@ -186,7 +137,8 @@ class JenkinsStore:
         """The item, everything under it, their builds; their queue items are cancelled."""
         pattern = full_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
         with self.lock:
-            for table, column in (("items", "full_name"), ("builds", "job")):
+            owned = (("items", "full_name"), ("builds", "job"), ("polling_log", "job"))
+            for table, column in owned:
                 self._db.execute(
                     f"DELETE FROM {table} WHERE {column} = ? OR {column} LIKE ? ESCAPE '\\'",  # noqa: S608
                     (full_name, pattern),
@@ -211,7 +163,7 @@ class JenkinsStore:
                 (job, encoded, WAITING, BUILDABLE),
             ).fetchone()
             if row is not None:
-                return _queue_item(row), False
+                return queue_item_from_row(row), False
             since = now_ms()
             cursor = self._db.execute(
                 "INSERT INTO queue (job, params, cause, state, since_ms, ready_ms) "
@@ -225,7 +177,7 @@ class JenkinsStore:
     def queue_item(self, queue_id: int) -> QueueItem | None:
         with self.lock:
             row = self._db.execute("SELECT * FROM queue WHERE id = ?", (queue_id,)).fetchone()
-        return None if row is None else _queue_item(row)
+        return None if row is None else queue_item_from_row(row)
 
     def pending(self, job: str | None = None) -> list[QueueItem]:
         query = "SELECT * FROM queue WHERE state IN (?, ?)"
@@ -234,7 +186,7 @@ class JenkinsStore:
             query, args = query + " AND job = ?", (*args, job)
         with self.lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [_queue_item(row) for row in rows]
+        return [queue_item_from_row(row) for row in rows]
 
     def mark_buildable(self, queue_id: int) -> None:
         with self.lock:
@@ -274,15 +226,24 @@ class JenkinsStore:
             )
         return self.build(item.job, number)
 
-    def finish_build(self, job: str, number: int, result: str, log: str) -> None:
+    def finish_build(
+        self, job: str, number: int, result: str, log: str, checkout: Checkout | None = None
+    ) -> None:
         with self.lock:
             build = self.build(job, number)
             if build is None:
                 return
             self._db.execute(
-                "UPDATE builds SET building = 0, result = ?, duration_ms = ?, log = ? "
-                "WHERE job = ? AND number = ?",
-                (result, max(0, now_ms() - build.started_ms), log, job, number),
+                "UPDATE builds SET building = 0, result = ?, duration_ms = ?, log = ?, "
+                "checkout = ? WHERE job = ? AND number = ?",
+                (
+                    result,
+                    max(0, now_ms() - build.started_ms),
+                    log,
+                    None if checkout is None else checkout.to_json(),
+                    job,
+                    number,
+                ),
             )
 
     def build(self, job: str, number: int) -> Build | None:
@@ -290,7 +251,7 @@ class JenkinsStore:
             row = self._db.execute(
                 "SELECT * FROM builds WHERE job = ? AND number = ?", (job, number)
             ).fetchone()
-        return None if row is None else _build(row)
+        return None if row is None else build_from_row(row)
 
     def builds(self, job: str) -> list[Build]:
         """Newest first."""
@@ -298,11 +259,21 @@ class JenkinsStore:
             rows = self._db.execute(
                 "SELECT * FROM builds WHERE job = ? ORDER BY number DESC", (job,)
             ).fetchall()
-        return [_build(row) for row in rows]
+        return [build_from_row(row) for row in rows]
+
+    def polling_baseline(self, job: str) -> Build | None:
+        """The last successful build, else the last completed one (WorkflowJob.getSCMs)."""
+        with self.lock:
+            row = self._db.execute(
+                "SELECT * FROM builds WHERE job = ? AND building = 0 "
+                "ORDER BY result IN ('SUCCESS', 'UNSTABLE') DESC, number DESC LIMIT 1",
+                (job,),
+            ).fetchone()
+        return None if row is None else build_from_row(row)
 
     def running_builds(self) -> list[Build]:
         with self.lock:
             rows = self._db.execute(
                 "SELECT * FROM builds WHERE building = 1 ORDER BY started_ms"
             ).fetchall()
-        return [_build(row) for row in rows]
+        return [build_from_row(row) for row in rows]

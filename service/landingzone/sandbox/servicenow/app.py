@@ -30,6 +30,7 @@ def create_app(settings: ServiceNowSimSettings) -> FastAPI:
         settings, store, on_decision=dispatcher.submit if dispatcher else None
     )
     instance.seed_users()
+    instance.seed_groups(settings.groups)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

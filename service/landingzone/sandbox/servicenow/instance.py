@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from landingzone.sandbox.servicenow import rules, schema
@@ -168,6 +168,13 @@ class ServiceNowInstance:
                         actor="system",
                     )
 
+    def seed_groups(self, names: Sequence[str]) -> None:
+        with self.store.lock:
+            existing = {row["name"] for row in self.store.rows("sys_user_group")}
+            for name in names:
+                if name not in existing:
+                    self.insert("sys_user_group", {"name": name}, actor="system")
+
     # ------------------------------------------------------------------ helpers
 
     def _check_table(self, table: str) -> None:
@@ -180,8 +187,9 @@ class ServiceNowInstance:
 
     def _apply(self, table: str, record: Record, values: Mapping[str, object]) -> dict[str, str]:
         """Copy writable values into `record`; returns the journal entries they carry."""
+        # Values are actual values (sysparm_input_display_value=false): a reference field
+        # stores what it is given, even when no record has that sys_id, as ServiceNow does.
         journal: dict[str, str] = {}
-        references = schema.REFERENCES.get(table, {})
         for field, raw in values.items():
             if field in SYSTEM_FIELDS or not re.fullmatch(r"[a-z0-9_]+", field):
                 continue
@@ -190,20 +198,9 @@ class ServiceNowInstance:
                 if value.strip():
                     journal[field] = value
                 record[field] = ""
-            elif field in references and value:
-                record[field] = self._reference_id(references[field], value)
             else:
                 record[field] = value
         return journal
-
-    def _reference_id(self, target: str, value: str) -> str:
-        if self.resolve(target, value) is not None:
-            return value
-        if target == "sys_user":
-            for user in self.store.rows("sys_user"):
-                if value in (user.get("user_name"), user.get("email"), user.get("name")):
-                    return user["sys_id"]
-        return value
 
     def _write_journal(
         self, table: str, sys_id: str, journal: Mapping[str, str], actor: str

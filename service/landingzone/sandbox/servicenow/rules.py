@@ -6,7 +6,9 @@
 - When the item's approval becomes approved/rejected, rows still waiting become
   "No Longer Required" and, unless the item was created already decided, the decision
   listener (the outbound callback) is told.
-- Closing an item (state 3/4/7) makes it inactive and releases waiting approvals.
+- Closing an item (state 3/4/7, inactive) or cancelling its approval releases the approvals
+  still waiting ("requested" or "not requested" become "No Longer Required"), as the task
+  rule "Moot Approvals Upon Cancellation" does.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from landingzone.sandbox.servicenow.instance import ServiceNowInstance
 
 DECIDED = frozenset({"approved", "rejected"})
+WAITING = frozenset({"requested", "not requested"})
 _STAGE_FOR_APPROVAL = {
     "requested": "waiting_for_approval",
     "approved": "fulfillment",
@@ -79,18 +82,18 @@ def _after_item_write(
     if approval != old.get("approval"):
         if approval == "requested" and not _waiting_rows(instance, item["sys_id"]):
             _request_approvals(instance, item)
-        if approval in DECIDED:
+        if approval in DECIDED or approval == "cancelled":
             _release_waiting_rows(instance, item["sys_id"])
-            if before is not None and instance.on_decision is not None:
-                instance.on_decision(
-                    {
-                        "table": "sc_req_item",
-                        "sys_id": item["sys_id"],
-                        "number": item.get("number", ""),
-                        "approval": approval,
-                        "correlation_id": item.get("correlation_id", ""),
-                    }
-                )
+        if approval in DECIDED and before is not None and instance.on_decision is not None:
+            instance.on_decision(
+                {
+                    "table": "sc_req_item",
+                    "sys_id": item["sys_id"],
+                    "number": item.get("number", ""),
+                    "approval": approval,
+                    "correlation_id": item.get("correlation_id", ""),
+                }
+            )
     state = item.get("state", "")
     if state != old.get("state") and state in schema.CLOSED_STATES:
         _release_waiting_rows(instance, item["sys_id"])
@@ -141,7 +144,7 @@ def _rows_for(instance: ServiceNowInstance, sys_id: str) -> list[Record]:
 
 
 def _waiting_rows(instance: ServiceNowInstance, sys_id: str) -> list[Record]:
-    return [row for row in _rows_for(instance, sys_id) if row.get("state") == "requested"]
+    return [row for row in _rows_for(instance, sys_id) if row.get("state") in WAITING]
 
 
 def _release_waiting_rows(instance: ServiceNowInstance, sys_id: str) -> None:

@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 TABLES = frozenset(
-    {"sc_request", "sc_req_item", "sysapproval_approver", "sys_journal_field", "sys_user"}
+    {
+        "sc_request",
+        "sc_req_item",
+        "sysapproval_approver",
+        "sys_journal_field",
+        "sys_user",
+        "sys_user_group",
+    }
 )
 TASK_TABLES = ("sc_req_item", "sc_request")
 JOURNAL_FIELDS = frozenset({"work_notes", "comments"})
 CLOSED_STATES = frozenset({"3", "4", "7"})
 
 # table -> field -> referenced table ("task" resolves to any of TASK_TABLES)
+_TASK_REFERENCES = {
+    "requested_for": "sys_user",
+    "opened_by": "sys_user",
+    "assignment_group": "sys_user_group",
+}
 REFERENCES: dict[str, dict[str, str]] = {
-    "sc_request": {"requested_for": "sys_user", "opened_by": "sys_user"},
-    "sc_req_item": {"request": "sc_request", "requested_for": "sys_user", "opened_by": "sys_user"},
+    "sc_request": _TASK_REFERENCES,
+    "sc_req_item": {"request": "sc_request", **_TASK_REFERENCES},
     "sysapproval_approver": {"approver": "sys_user", "sysapproval": "task"},
     "sys_journal_field": {},
     "sys_user": {},
+    "sys_user_group": {"manager": "sys_user"},
 }
 
-DISPLAY_FIELD = {"sys_user": "name", "sc_request": "number", "sc_req_item": "number"}
+DISPLAY_FIELD = {
+    "sys_user": "name",
+    "sys_user_group": "name",
+    "sc_request": "number",
+    "sc_req_item": "number",
+}
 
 NUMBER_PREFIX = {"sc_request": "REQ", "sc_req_item": "RITM"}
 FIRST_NUMBER = 10001
@@ -72,6 +90,7 @@ def defaults(table: str) -> dict[str, str]:
             "correlation_display": "",
             "requested_for": "",
             "opened_by": "",
+            "assignment_group": "",
             "opened_at": "",
             "closed_at": "",
             "close_notes": "",
@@ -95,6 +114,8 @@ def defaults(table: str) -> dict[str, str]:
         return {"name": "", "element": "", "element_id": "", "value": ""}
     if table == "sys_user":
         return {"user_name": "", "name": "", "email": "", "active": "true"}
+    if table == "sys_user_group":
+        return {"name": "", "description": "", "email": "", "manager": "", "active": "true"}
     return {}
 
 

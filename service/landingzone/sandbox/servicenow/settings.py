@@ -13,6 +13,7 @@ class ServiceNowSimSettings:
     base_url: str
     users: Mapping[str, str]  # user name -> password, accepted by Basic auth
     approvers: Sequence[str] = field(default_factory=lambda: ("cab.approver",))
+    groups: Sequence[str] = ()  # sys_user_group names, created at start when missing
     callback_url: str | None = None
     callback_secret: str | None = None
     callback_attempts: int = 5

@@ -1,0 +1,72 @@
+"""The sandbox hands the service and the simulators the same secrets, old data folders too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import yaml
+
+from landingzone.config import DEFAULT_PLATFORM_CONFIG, Settings
+from landingzone.integrations.factory import build_integrations
+from landingzone.sandbox.layout import SandboxLayout
+from landingzone.sandbox.simulators import approval_groups, start_simulators
+from tests.support.sandbox import _free_port_block
+
+
+def test_a_data_folder_from_an_older_sandbox_gets_the_new_secrets_and_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    port = _free_port_block(6)
+    original = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", port)
+    stored = json.loads((tmp_path / "layout.json").read_text())
+    del stored["notify_commit_token"]
+    (tmp_path / "layout.json").write_text(json.dumps(stored))
+
+    upgraded = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", port)
+
+    assert upgraded.jenkins_token == original.jenkins_token
+    assert upgraded.api_token == original.api_token
+    assert len(upgraded.notify_commit_token) == 32
+    assert SandboxLayout.load(tmp_path) == upgraded
+
+
+def test_the_service_and_the_sandbox_share_the_notify_commit_token_and_approval_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", _free_port_block(6))
+    for name, value in layout.service_environment().items():
+        monkeypatch.setenv(name, value)
+    pipelines = build_integrations(Settings()).pipelines
+    hook = pipelines.push_hook_url("http://127.0.0.1:1/scm/labs/app.git")
+    assert parse_qs(urlsplit(hook).query)["token"] == [layout.notify_commit_token]
+
+    servers = start_simulators(layout)
+    try:
+        accepted = httpx.get(hook, timeout=10)
+        refused = httpx.get(hook.replace(layout.notify_commit_token, "0" * 32), timeout=10)
+        groups = httpx.get(
+            f"{layout.url(layout.servicenow_port)}/api/now/table/sys_user_group",
+            auth=("landingzone", layout.servicenow_password),
+            timeout=10,
+        ).json()["result"]
+    finally:
+        for server in servers:
+            server.stop()
+    assert (accepted.status_code, accepted.text) == (200, "No git jobs found\n")
+    assert refused.status_code == 403
+    # The tenants' approval groups of the bundled platform configuration exist in ServiceNow.
+    assert [g["name"] for g in groups] == ["retail-change-board"]
+
+
+def test_the_approval_groups_come_from_the_platform_configuration_in_use(tmp_path: Path) -> None:
+    bundled = yaml.safe_load(DEFAULT_PLATFORM_CONFIG.read_text())
+    bundled["tenants"]["labs"]["approval_group"] = "labs-reviewers"
+    custom = tmp_path / "platform.yaml"
+    custom.write_text(yaml.safe_dump(bundled))
+
+    assert approval_groups(DEFAULT_PLATFORM_CONFIG) == ("retail-change-board",)
+    assert approval_groups(custom) == ("labs-reviewers", "retail-change-board")
