@@ -280,3 +280,17 @@ def test_credentials_never_appear_in_errors(server: BackgroundServer, tmp_path: 
         assert "401" in str(error) or "Authentication" in str(error)
         assert wrong not in str(error) and encoded not in str(error)
     assert httpx.get(f"{server.url}/rest/api/1.0/projects/{PROJECT}").status_code == 401
+
+
+def test_a_push_refused_with_an_http_status_is_permanent_though_git_reports_a_disconnect() -> None:
+    from landingzone.integrations.base import PermanentError, TransientError
+    from landingzone.integrations.bitbucket.errors import from_git_error
+
+    refused = (
+        "error: RPC failed; HTTP 403 curl 22 The requested URL returned error: 403\n"
+        "send-pack: unexpected disconnect while reading sideband packet\n"
+        "fatal: the remote end hung up unexpectedly"
+    )
+    assert isinstance(from_git_error(refused, "push", []), PermanentError)
+    unavailable = refused.replace("403", "503")
+    assert isinstance(from_git_error(unavailable, "push", []), TransientError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -26,6 +27,9 @@ _TRANSIENT_GIT_MARKERS = (
     "the requested url returned error: 5",
     "the requested url returned error: 429",
 )
+
+
+_GIT_HTTP_STATUS = re.compile(r"the requested url returned error: (\d{3})")
 
 
 def scrub(text: str, secrets: Sequence[str]) -> str:
@@ -65,6 +69,10 @@ def from_git_error(stderr: str, action: str, secrets: Sequence[str]) -> Integrat
     lowered = detail.lower()
     if any(marker in lowered for marker in _AUTH_GIT_MARKERS):
         return PermanentError(SYSTEM, f"{action}: authentication failed (HTTP 401): {detail}")
+    refused = _GIT_HTTP_STATUS.search(lowered)
+    if refused and not is_transient_status(int(refused.group(1))):
+        # An HTTP refusal (403, 404, ...) wins over the disconnect git reports after it.
+        return PermanentError(SYSTEM, f"{action}: {detail}")
     if any(marker in lowered for marker in _TRANSIENT_GIT_MARKERS):
         return TransientError(SYSTEM, f"{action}: {detail}")
     return PermanentError(SYSTEM, f"{action}: {detail}")
