@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .operations import Operations
-from .page import render_page, render_polling_log
+from .page import render_build_page, render_page, render_polling_log
 from .security import JenkinsError
 from .settings import JenkinsSimSettings
 from .store import Build, Item, JenkinsStore
@@ -85,8 +85,10 @@ def register_item_routes(
             return Response(item.config_xml, media_type="application/xml")
         if action == ("scmPollLog",) and item.config.scm_trigger:
             return HTMLResponse(render_polling_log(item, store.polling_log(full_name)))
-        if len(action) >= 2 and not item.config.is_folder:
+        if action and not item.config.is_folder:
             build = find_build(item, action[0])
+            if action[1:] == ():
+                return HTMLResponse(render_build_page(item, build))
             if action[1:] == ("api", "json"):
                 return json_response(views.build(item, build), tree)
             if action[1:] == ("consoleText",):

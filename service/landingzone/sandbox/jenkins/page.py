@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .store import Item, JenkinsStore
+from .store import Build, Item, JenkinsStore
 from .views import Views
 
 _STYLE = """
@@ -66,4 +66,16 @@ def render_polling_log(item: Item, log: str | None) -> str:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>Git Polling Log [{escape(item.full_name)}]</title><style>{_STYLE}</style>"
         f"</head><body><h1>Git Polling Log</h1><pre>{escape(text)}</pre></body></html>"
+    )
+
+
+def render_build_page(item: Item, build: Build) -> str:
+    """A build's page: its result and console output, as Jenkins links it from everywhere."""
+    result = "running" if build.building else (build.result or "unknown")
+    title = f"{item.full_name} #{build.number}"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(title)}</h1><p>Result: {escape(result)}</p>"
+        f"<h2>Console Output</h2><pre>{escape(build.log)}</pre></body></html>"
     )
