@@ -92,8 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = build_runtime(settings)
         runtime.install(live)
         app.state.runtime = live
-        app.state.metrics = Metrics(live.store)
-        cleared = workspace.clear_scratch()
+        app.state.metrics = Metrics(live.store, live.breakers)
+        cleared = workspace.clear_scratch(workspace.scratch_root())
         if cleared:
             log.info("removed %d scratch folders left by an earlier run", cleared)
         # DBOS's synchronous API refuses to run on the event loop's thread.

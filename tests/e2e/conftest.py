@@ -17,3 +17,5 @@ def sandbox(
     data_dir: Path = tmp_path_factory.mktemp(f"sandbox-{request.param}")
     with running_sandbox(data_dir, database_url) as running:
         yield running
+        # After everything the session did to it, no landing zone may be left stranded.
+        assert running.stranded() == []

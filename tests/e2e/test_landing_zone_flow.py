@@ -10,6 +10,7 @@ import yaml
 
 from tests.support.clients import (
     bitbucket,
+    git,
     git_clone,
     jenkins_server,
     link_resolves,
@@ -62,6 +63,31 @@ def test_labs_landing_zone_completes_with_everything_in_place(
         "the first build to finish",
     )
     assert server.get_build_info("labs/payments-api/build", last["number"])["result"] == "SUCCESS"
+
+    # A developer's push builds again: the repository's hook wakes the build job.
+    (project / "CHANGELOG.md").write_text("First change\n")
+    git(sandbox, "add", "CHANGELOG.md", cwd=project)
+    git(
+        sandbox,
+        "-c",
+        "user.name=Jane",
+        "-c",
+        "user.email=jane@example.com",
+        "commit",
+        "-qm",
+        "First change",
+        cwd=project,
+    )
+    git(sandbox, "push", "-q", "origin", "main", cwd=project)
+    second = wait_for(
+        lambda: (
+            (b := server.get_job_info("labs/payments-api/build")["lastCompletedBuild"])
+            and b["number"] > last["number"]
+            and b
+        ),
+        "a build of the pushed commit",
+    )
+    assert server.get_build_info("labs/payments-api/build", second["number"])["result"] == "SUCCESS"
     promote = server.get_job_info("labs/payments-api/promote")
     definitions = [p for p in promote["property"] if "parameterDefinitions" in p]
     names = {d["name"] for d in definitions[0]["parameterDefinitions"]}
@@ -93,6 +119,8 @@ def test_retail_waits_for_an_approver_then_completes(sandbox: Sandbox) -> None:
 
     approver = servicenow(sandbox, as_approver=True)
     [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
+    [board] = records(servicenow(sandbox), "sys_user_group", {"name": "retail-change-board"})
+    assert item["assignment_group"]["value"] == board["sys_id"], "the tenant's group is asked"
     approvals = approver.resource(api_path="/table/sysapproval_approver")
     approvals.update(query={"sysapproval": item["sys_id"]}, payload={"state": "approved"})
 
@@ -113,6 +141,8 @@ def test_rejected_request_creates_nothing_and_tells_the_requester(sandbox: Sandb
     done = sandbox.wait_status(accepted["id"], {"rejected", "completed", "failed"})
 
     assert done["status"] == "rejected"
+    after_approval = [s["status"] for s in done["steps"]][2:]
+    assert after_approval == ["skipped"] * 6, "steps that will never run say so"
     assert wait_for(lambda: _messages_to(sandbox, "fx-pricer was not approved"), "the email")
     assert not bitbucket(sandbox).repo_exists("RETAIL", "fx-pricer")
     assert jenkins_server(sandbox).job_exists("retail/fx-pricer") is None

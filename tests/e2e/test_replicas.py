@@ -42,6 +42,7 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     data_dir: Path = tmp_path_factory.mktemp("replicas")
     with running_sandbox(data_dir, fresh_postgres_database()) as sandbox:
         yield sandbox
+        assert sandbox.stranded() == []
 
 
 @pytest.fixture

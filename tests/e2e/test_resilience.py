@@ -127,6 +127,12 @@ def test_cancel_while_waiting_for_approval(sandbox: Sandbox) -> None:
     assert done["status"] == "cancelled"
     [item] = records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})
     assert item["state"] in {"4", "7"}
+    approvals = records(
+        servicenow(sandbox, as_approver=True),
+        "sysapproval_approver",
+        {"sysapproval": item["sys_id"]},
+    )
+    assert approvals and all(a["state"] != "requested" for a in approvals), "the inbox is empty"
     with sandbox.api() as client:
         again = client.post(f"/v1/landing-zones/{accepted['id']}/cancel")
     assert again.status_code == 409

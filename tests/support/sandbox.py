@@ -121,6 +121,44 @@ class Sandbox:
         except httpx.HTTPError:
             return False
 
+    def stranded(self) -> list[str]:
+        """Landing zones neither terminal nor with a live workflow: what must never exist."""
+        import sqlalchemy as sa
+
+        if self.database_url:
+            url = self.database_url.replace("postgresql://", "postgresql+psycopg://")
+            ours, engine_url, table = url, url, "dbos.workflow_status"
+        else:
+            ours = f"sqlite:///{self.data_dir / 'service' / 'landingzone.sqlite'}"
+            engine_url = f"sqlite:///{self.data_dir / 'service' / 'landingzone.dbos.sqlite'}"
+            table = "workflow_status"
+        with sa.create_engine(ours).connect() as connection:
+            unfinished = connection.execute(
+                sa.text(
+                    "SELECT id, run FROM lz_landing_zones"
+                    " WHERE status IN ('pending_approval', 'provisioning')"
+                )
+            ).all()
+        stranded = []
+        with sa.create_engine(engine_url).connect() as connection:
+            for landing_zone_id, run in unfinished:
+                names = [
+                    landing_zone_id if run == 0 else f"{landing_zone_id}:run-{run}",
+                    f"{landing_zone_id}:provision-{run}",
+                    f"{landing_zone_id}:environment-{run}",
+                    f"{landing_zone_id}:cancel",
+                ]
+                live = connection.execute(
+                    sa.text(
+                        f"SELECT count(*) FROM {table} WHERE workflow_uuid IN "  # noqa: S608
+                        "(:a, :b, :c, :d) AND status IN ('PENDING', 'ENQUEUED')"
+                    ),
+                    dict(zip("abcd", names, strict=True)),
+                ).scalar()
+                if not live:
+                    stranded.append(landing_zone_id)
+        return stranded
+
     def kill_service(self) -> int:
         pid = int(self.description["processes"]["service"])
         os.kill(pid, signal.SIGKILL)

@@ -13,13 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
 
+from landingzone.landing_zone.breakers import Breakers
 from landingzone.landing_zone.store import Store
 from landingzone.landing_zone.tables import landing_zones
 
 
 class LandingZoneCollector(Collector):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, breakers: Breakers) -> None:
         self.store = store
+        self.breakers = breakers
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
@@ -30,10 +32,24 @@ class LandingZoneCollector(Collector):
             for status, count in connection.execute(query):
                 gauge.add_metric([status], count)
         yield gauge
+        waiting = GaugeMetricFamily(
+            "landingzone_waiting_steps", "Steps waiting out a downstream fault", labels=["system"]
+        )
+        for system, count in self.store.waiting_by_system().items():
+            waiting.add_metric([system], count)
+        yield waiting
+        circuits = GaugeMetricFamily(
+            "landingzone_circuit_open",
+            "1 while this replica's circuit to a downstream system is open",
+            labels=["system"],
+        )
+        for system in self.breakers.open_systems():
+            circuits.add_metric([system], 1)
+        yield circuits
 
 
 class Metrics:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, breakers: Breakers) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "landingzone_http_requests",
@@ -47,7 +63,7 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.registry.register(LandingZoneCollector(store))
+        self.registry.register(LandingZoneCollector(store, breakers))
 
     async def middleware(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]

@@ -22,6 +22,7 @@ class CircuitBreaker:
         self._faults = 0
         self._opened_at: float | None = None
         self._probing = False
+        self.last_error = ""
 
     @property
     def is_open(self) -> bool:
@@ -44,8 +45,9 @@ class CircuitBreaker:
         with self._lock:
             self._faults, self._opened_at, self._probing = 0, None, False
 
-    def failed(self) -> None:
+    def failed(self, error: str = "") -> None:
         with self._lock:
+            self.last_error = error or self.last_error
             self._faults += 1
             if self._probing or self._faults >= self._threshold:
                 self._opened_at = self._clock()

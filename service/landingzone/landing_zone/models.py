@@ -102,6 +102,7 @@ class WaitView(BaseModel):
     step: str
     system: str = Field(examples=["bitbucket"])
     error: str = Field(description="The last error the system answered.")
+    call: str = Field(default="", description="What waits, e.g. `create_repository`.")
     attempts: int
     since: datetime = Field(description="When the first fault of this call happened.")
     next_attempt_at: datetime

@@ -122,6 +122,7 @@ class Wait:
     since: float  # epoch seconds of the first fault
     next_attempt_at: float
     workflow_id: str  # the workflow whose wait `/retry` cuts short
+    call: str = ""  # the call that waits, e.g. "delete_repository"
 
     def view(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,7 @@ class Wait:
             "since": _iso(self.since),
             "next_attempt_at": _iso(self.next_attempt_at),
             "workflow_id": self.workflow_id,
+            "call": self.call,
         }
 
 
@@ -152,7 +154,7 @@ def waiting(run: Run, wait: Wait) -> None:
         kind="waiting",
         message=f"{wait.step}: waiting for {wait.system} (attempt {wait.attempts}): "
         f"{wait.error}; next attempt at {at}",
-        data={k: v for k, v in asdict(wait).items() if k in ("system", "error", "attempts")}
+        data={k: v for k, v in asdict(wait).items() if k in ("system", "error", "attempts", "call")}
         | {"next_attempt_at": _iso(wait.next_attempt_at)},
     )
 

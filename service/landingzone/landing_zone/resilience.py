@@ -85,11 +85,12 @@ def external(
             breaker = runtime.current().breakers[system]
             wait = breaker.admit(force)
             if wait is not None:
-                return Outcome(fault=Fault(system, f"{system}: circuit open", wait, reached=False))
+                known = breaker.last_error or f"{system}: unavailable"
+                return Outcome(fault=Fault(system, known, wait, reached=False))
             try:
                 value = call(run, stage, *args, **kwargs)
             except TransientError as error:
-                breaker.failed()
+                breaker.failed(str(error))
                 return Outcome(fault=Fault(system, str(error), error.retry_after, reached=True))
             except BaseException:
                 breaker.succeeded()  # the system answered, even if with a refusal
@@ -135,6 +136,7 @@ def wait_out(run: Run, stage: str, what: str, attempt: Callable[[bool], Outcome[
         first_fault_at = first_fault_at or now
         if fault.reached or not last_error:
             last_error = fault.message
+        shown = last_error if fault.reached else f"{last_error} (circuit open: not called)"
         elapsed = now - first_fault_at
         if elapsed >= policy.window_s:
             raise PermanentError(
@@ -151,7 +153,8 @@ def wait_out(run: Run, stage: str, what: str, attempt: Callable[[bool], Outcome[
                 key=_wait_key(what, first_fault_at),
                 step=stage,
                 system=fault.system,
-                error=last_error if fault.reached else f"{last_error} (circuit open)",
+                error=shown,
+                call=what,
                 attempts=faults,
                 since=first_fault_at,
                 next_attempt_at=now + delay,

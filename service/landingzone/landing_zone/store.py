@@ -300,6 +300,17 @@ class Store:
         wait = row[0] if row else None
         return str(wait["system"]) if isinstance(wait, dict) and "system" in wait else None
 
+    def waiting_by_system(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(steps.c.waiting).where(steps.c.status == StepStatus.WAITING.value)
+            ).all()
+        counts: dict[str, int] = {}
+        for (wait,) in rows:
+            system = str(wait.get("system", "unknown")) if isinstance(wait, dict) else "unknown"
+            counts[system] = counts.get(system, 0) + 1
+        return counts
+
     def skip_pending_steps(self, landing_zone_id: str) -> None:
         self._skip(landing_zone_id, (StepStatus.PENDING,))
 

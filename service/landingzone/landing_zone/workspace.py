@@ -88,17 +88,16 @@ def scratch(purpose: str) -> Iterator[Path]:
         yield Path(folder)
 
 
-def clear_scratch() -> int:
-    """Remove what a crash left in this replica's scratch area; returns how many folders."""
-    root = scratch_root()
+def clear_scratch(root: Path) -> int:
+    """Remove what a crash left in a replica's scratch area; returns how many entries."""
     if not root.is_dir():
         return 0
-    leftovers = [entry for entry in root.iterdir() if not entry.is_symlink()]
+    leftovers = list(root.iterdir())
     for entry in leftovers:
-        if entry.is_dir():
+        if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
-            entry.unlink(missing_ok=True)
+            entry.unlink(missing_ok=True)  # a link goes, never what it points at
     return len(leftovers)
 
 
