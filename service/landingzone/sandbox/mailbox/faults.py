@@ -13,7 +13,7 @@ A rule names an SMTP `command` (`CONNECT` is the greeting) and applies `times` t
 
 The outage switch (`landingzone.sandbox.outage`) meets new connections at the greeting and
 open ones at their next command: `unavailable` answers `421 4.3.2 Service not available` and
-closes, `reset` resets the connection, `slow` makes every reply late. `retry_after` is HTTP's
+closes, `reset` closes without a word, `slow` makes every reply late. `retry_after` is HTTP's
 and is refused.
 """
 
