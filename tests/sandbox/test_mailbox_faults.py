@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import smtplib
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from email.message import EmailMessage
 from typing import Any
 
@@ -167,9 +169,18 @@ def test_a_reset_outage_closes_connections_until_it_is_ended(sandbox: Sandbox) -
 
 
 def test_a_slow_outage_delays_the_greeting_past_the_client_timeout(sandbox: Sandbox) -> None:
-    sandbox.outage("mailbox", 30, mode="slow", delay_seconds=5)
+    sandbox.outage("mailbox", 30, mode="slow", delay_seconds=20)
     with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out"):
         send(sandbox, unique_subject("slow"), timeout=0.5)
+
+    subject = unique_subject("slow, then on time")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sending = pool.submit(send, sandbox, subject, 30)
+        with pytest.raises(FutureTimeout):
+            sending.result(timeout=0.5)  # still waiting for the greeting
+        sandbox.end_outage("mailbox")
+        sending.result(timeout=5)
+    assert len(delivered(sandbox, subject)) == 1
 
 
 def test_clearing_faults_restores_plain_delivery(sandbox: Sandbox) -> None:

@@ -1,13 +1,20 @@
 """Fault injection for the HTTP simulators: outages, 5xx, slow or held requests, unseen effects.
 
 Every path under `/_sandbox/` is a control and is never affected by a fault or an outage.
+(The mailbox has the same two controls on its HTTP side, acting on its SMTP server: see
+`landingzone.sandbox.mailbox.faults`.)
 
 `POST /_sandbox/outage {"seconds": N, "mode": ...}` takes the whole system down for N seconds
-from now; it comes back by itself (see `landingzone.sandbox.outage` for the modes
-`unavailable`, with an optional `retry_after`, `reset` and `slow` with `delay_seconds`).
-`DELETE` ends it now (requests slowed by `slow` go on at once); `GET` shows
-`{"down": bool, "until": epoch | null, "mode": str | null}`. Git's smart HTTP is part of the
-Bitbucket app, so pushes and clones fail during an outage too.
+from now, after which it comes back by itself. Modes:
+
+- `unavailable` (default): 503 from the load balancer, with `Retry-After` only if
+  `"retry_after": s` is given;
+- `reset`: the connection is reset without a byte of answer;
+- `slow`: the real answer after `"delay_seconds": s`, or when the outage ends if sooner.
+
+`DELETE` ends it now; `GET` shows `{"down": bool, "until": epoch | null, "mode": str | null}`
+(plus `retry_after` or `delay_seconds` when set). Git's smart HTTP is part of the Bitbucket
+app, so pushes and clones fail during an outage too.
 
 `POST /_sandbox/faults` adds a rule, `GET` lists them, `DELETE` removes them all and releases
 every held request. A rule matches a method and a path regular expression and applies `times`

@@ -8,7 +8,13 @@ A rule names an SMTP `command` (`CONNECT` is the greeting) and applies `times` t
 - `drop: true`: close the connection instead of answering;
 - `delay_seconds`: answer late;
 - `after_effect: true` (`DATA` only): keep the message, then give the client `reply`, a drop
-  or a late answer after the final dot, as a relay that crashed after queueing.
+  or a late answer after the final dot, as a relay that crashed after queueing. Without it a
+  `DATA` rule answers the DATA command itself and nothing is kept.
+
+The outage switch (`landingzone.sandbox.outage`) meets new connections at the greeting and
+open ones at their next command: `unavailable` answers `421 4.3.2 Service not available` and
+closes, `reset` closes without a word, `slow` makes every reply late. `retry_after` is HTTP's
+and is refused.
 """
 
 from __future__ import annotations

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import socket
-import struct
 from collections.abc import Awaitable, Callable
 from typing import Any, AnyStr
 
@@ -78,7 +76,9 @@ class _FaultySMTP(SMTP):
             if outage.mode == "unavailable":
                 await self.push(UNAVAILABLE)
             else:
-                self._reset()
+                # A close, not a TCP reset: an RST this early can beat the client's own
+                # connect() and surface as a bare ConnectionResetError instead of a lost session.
+                self._close()
             return True
         rule = self._faults.take(command)
         if rule is None:
@@ -102,16 +102,6 @@ class _FaultySMTP(SMTP):
     def _close(self) -> None:
         if self.transport is not None:
             self.transport.close()
-
-    def _reset(self) -> None:
-        if isinstance(self.transport, asyncio.Transport):
-            sock = self.transport.get_extra_info("socket")
-            if sock is not None:
-                # Linger 0: the close sends RST, as the kernel of a crashed server would.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.transport.abort()
-        else:
-            self._close()
 
 
 class _FaultyController(Controller):
