@@ -216,3 +216,18 @@ def test_retry_after_is_refused_for_smtp(sandbox: Sandbox) -> None:
         sandbox.outage("mailbox", 10, retry_after=5)
     outage = httpx.get(f"{sandbox.url('mailbox')}/_sandbox/outage", timeout=10).json()
     assert outage == {"down": False, "until": None, "mode": None}
+
+
+def test_a_rule_with_a_probability_refuses_only_that_share_of_messages(sandbox: Sandbox) -> None:
+    sandbox.fault("mailbox", command="MAIL", reply="451 4.3.0 Try later", times=0, probability=0.5)
+    refused = 0
+    try:
+        for index in range(40):
+            try:
+                send(sandbox, unique_subject(f"dice-{index}"))
+            except smtplib.SMTPResponseException as error:
+                assert error.smtp_code == 451
+                refused += 1
+    finally:
+        sandbox.clear_faults("mailbox")
+    assert 5 <= refused <= 35, refused

@@ -200,3 +200,14 @@ def test_an_outage_of_one_system_leaves_the_others_up(sandbox: Sandbox) -> None:
     sandbox.outage("bitbucket", 30, mode="reset")
     assert not answers(sandbox, "bitbucket")
     assert answers(sandbox, "jenkins") and answers(sandbox, "servicenow")
+
+
+def test_a_rule_with_a_probability_fails_only_that_share_of_calls(sandbox: Sandbox) -> None:
+    sandbox.fault("jenkins", path=r"^/api/json$", status=503, times=0, probability=0.3)
+    try:
+        statuses = [probe(sandbox, "jenkins").status_code for _ in range(150)]
+    finally:
+        sandbox.clear_faults("jenkins")
+    failed = statuses.count(503)
+    assert 15 <= failed <= 80, failed  # about 45; far outside this is a broken dice
+    assert statuses.count(200) == 150 - failed

@@ -24,7 +24,8 @@ times (0 = until removed):
 - `after_effect: true`: run the real request first, so the change happens although the client
   sees an error or, with `delay_seconds`, gives up waiting;
 - `delay_seconds`: answer late (before the request runs, or after it with `after_effect`);
-- `hold: true`: keep the request waiting until the rules are deleted.
+- `hold: true`: keep the request waiting until the rules are deleted;
+- `probability`: apply to only this share of the matching requests (0 < p <= 1, default 1).
 
 An outage comes before the rules: while the system is down, no rule is hit.
 """
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import threading
 from dataclasses import dataclass, field
@@ -62,16 +64,22 @@ class FaultRule:
     hold: bool = False
     after_effect: bool = False
     times: int = 1
+    probability: float = 1.0
     hits: int = 0
     pattern: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.pattern = re.compile(self.path)
+        if not 0 < self.probability <= 1:
+            raise ValueError("probability is above 0 and at most 1")
 
     def matches(self, method: str, path: str) -> bool:
         exhausted = self.times and self.hits >= self.times
         return (
-            not exhausted and self.method in ("*", method) and self.pattern.search(path) is not None
+            not exhausted
+            and self.method in ("*", method)
+            and self.pattern.search(path) is not None
+            and strikes(self.probability)
         )
 
     def describe(self) -> dict[str, object]:
@@ -83,8 +91,14 @@ class FaultRule:
             "hold": self.hold,
             "after_effect": self.after_effect,
             "times": self.times,
+            "probability": self.probability,
             "hits": self.hits,
         }
+
+
+def strikes(probability: float) -> bool:
+    """Whether a rule with this probability applies to this request (a fault, not a secret)."""
+    return probability >= 1 or random.random() < probability  # noqa: S311
 
 
 class FaultInjector:

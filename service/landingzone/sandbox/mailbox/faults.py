@@ -7,6 +7,7 @@ A rule names an SMTP `command` (`CONNECT` is the greeting) and applies `times` t
   the command; after a `421`, or any reply at `CONNECT`, the server closes the connection;
 - `drop: true`: close the connection instead of answering;
 - `delay_seconds`: answer late;
+- `probability`: apply to only this share of the matching commands (default 1);
 - `after_effect: true` (`DATA` only): keep the message, then give the client `reply`, a drop
   or a late answer after the final dot, as a relay that crashed after queueing. Without it a
   `DATA` rule answers the DATA command itself and nothing is kept.
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from landingzone.sandbox.faults import strikes
 from landingzone.sandbox.outage import OutageSwitch
 
 CONNECT = "CONNECT"
@@ -33,7 +35,9 @@ COMMANDS = frozenset(
     | {"EXPN", "HELP", "AUTH", "STARTTLS"}
 )
 _REPLY = re.compile(r"[45][0-5][0-9]( [\x20-\x7e]*)?")
-_FIELDS = frozenset({"command", "reply", "drop", "delay_seconds", "after_effect", "times", "hits"})
+_FIELDS = frozenset(
+    {"command", "reply", "drop", "delay_seconds", "after_effect", "times", "probability", "hits"}
+)
 
 
 class SmtpFaultError(ValueError):
@@ -48,6 +52,7 @@ class SmtpFaultRule:
     delay_seconds: float = 0.0
     after_effect: bool = False
     times: int = 1
+    probability: float = 1.0
     hits: int = 0
 
     @classmethod
@@ -79,7 +84,14 @@ class SmtpFaultRule:
             raise SmtpFaultError("a rule needs a reply, a drop or a delay")
         if after_effect and command.upper() != "DATA":
             raise SmtpFaultError("after_effect applies to DATA only")
-        return cls(command.upper(), reply, drop, float(delay), after_effect, times)
+        probability = spec.get("probability", 1.0)
+        if isinstance(probability, bool) or not isinstance(probability, int | float):
+            raise SmtpFaultError("probability is a number")
+        if not 0 < probability <= 1:
+            raise SmtpFaultError("probability is above 0 and at most 1")
+        return cls(
+            command.upper(), reply, drop, float(delay), after_effect, times, float(probability)
+        )
 
     def describe(self) -> dict[str, object]:
         return {
@@ -89,6 +101,7 @@ class SmtpFaultRule:
             "delay_seconds": self.delay_seconds,
             "after_effect": self.after_effect,
             "times": self.times,
+            "probability": self.probability,
             "hits": self.hits,
         }
 
@@ -117,7 +130,8 @@ class SmtpFaults:
         with self._lock:
             for rule in self._rules:
                 exhausted = rule.times and rule.hits >= rule.times
-                if not exhausted and (rule.command, rule.after_effect) == (command, after_effect):
+                applies = (rule.command, rule.after_effect) == (command, after_effect)
+                if not exhausted and applies and strikes(rule.probability):
                     rule.hits += 1
                     return rule
         return None
