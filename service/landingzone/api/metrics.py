@@ -35,7 +35,7 @@ class LandingZoneCollector(Collector):
         waiting = GaugeMetricFamily(
             "landingzone_waiting_steps", "Steps waiting out a downstream fault", labels=["system"]
         )
-        for system, count in self.store.waiting_by_system().items():
+        for system, count in self.store.steps.waiting_by_system().items():
             waiting.add_metric([system], count)
         yield waiting
         circuits = GaugeMetricFamily(

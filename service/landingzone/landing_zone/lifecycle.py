@@ -122,7 +122,7 @@ def reconcile(runtime: Runtime) -> tuple[int, int]:
         stage = next(
             (
                 s.name
-                for s in runtime.store.steps_of(record.id)
+                for s in runtime.store.steps.of(record.id)
                 if s.status is not StepStatus.SUCCEEDED
             ),
             "plan",
@@ -167,7 +167,7 @@ def cancel(runtime: Runtime, record: Record) -> None:
 
 def retry(runtime: Runtime, record: Record) -> None:
     """A failed landing zone runs again; a waiting one makes its next attempt now."""
-    waits = [s.waiting for s in runtime.store.steps_of(record.id) if s.waiting]
+    waits = [s.waiting for s in runtime.store.steps.of(record.id) if s.waiting]
     if waits and not record.status.terminal:
         for wait in waits:
             target = str(wait.get("workflow_id", ""))
@@ -182,9 +182,9 @@ def retry(runtime: Runtime, record: Record) -> None:
         )
     run_number = record.run + 1
     unfinished = [
-        s.name for s in runtime.store.steps_of(record.id) if s.status is not StepStatus.SUCCEEDED
+        s.name for s in runtime.store.steps.of(record.id) if s.status is not StepStatus.SUCCEEDED
     ]
-    runtime.store.reset_steps(record.id, unfinished)
+    runtime.store.steps.reset(record.id, unfinished)
     runtime.store.update(
         record.id,
         run=run_number,
@@ -213,7 +213,7 @@ def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
 
 def view(runtime: Runtime, record: Record) -> LandingZoneView:
     request = record.request
-    steps = {row.name: row for row in runtime.store.steps_of(record.id)}
+    steps = {row.name: row for row in runtime.store.steps.of(record.id)}
     return LandingZoneView(
         id=record.id,
         name=request["name"],

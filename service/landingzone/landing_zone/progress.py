@@ -28,8 +28,8 @@ class Run:
 @DBOS.step()
 def stage_started(run: Run, stage: str) -> None:
     store = runtime.current().store
-    store.step_started(run.landing_zone_id, stage)
-    store.count_attempt(run.landing_zone_id, stage)
+    store.steps.started(run.landing_zone_id, stage)
+    store.steps.count_attempt(run.landing_zone_id, stage)
     store.events.append(
         run.landing_zone_id,
         run.key(stage, "started"),
@@ -43,7 +43,7 @@ def stage_started(run: Run, stage: str) -> None:
 def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) -> None:
     store = runtime.current().store
     status = StepStatus.SKIPPED if skipped else StepStatus.SUCCEEDED
-    store.step_finished(run.landing_zone_id, stage, status)
+    store.steps.finished(run.landing_zone_id, stage, status)
     store.events.append(
         run.landing_zone_id,
         run.key(stage, "finished"),
@@ -56,7 +56,7 @@ def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) ->
 @DBOS.step()
 def stage_failed(run: Run, stage: str, message: str) -> None:
     store = runtime.current().store
-    store.step_finished(run.landing_zone_id, stage, StepStatus.FAILED)
+    store.steps.finished(run.landing_zone_id, stage, StepStatus.FAILED)
     store.events.append(
         run.landing_zone_id,
         run.key(stage, "failed"),
@@ -101,13 +101,13 @@ def set_status(run: Run, status: Status, error: tuple[str, str] | None = None) -
 @DBOS.step()
 def skip_remaining(run: Run) -> None:
     """Steps that will never run now (after a rejection) say so."""
-    runtime.current().store.skip_pending_steps(run.landing_zone_id)
+    runtime.current().store.steps.skip_pending(run.landing_zone_id)
 
 
 @DBOS.step()
 def settle_steps(run: Run) -> None:
     """A cancelled landing zone's unfinished steps will not run: they say so."""
-    runtime.current().store.skip_unfinished_steps(run.landing_zone_id)
+    runtime.current().store.steps.skip_unfinished(run.landing_zone_id)
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ def _iso(epoch: float) -> str:
 @DBOS.step()
 def waiting(run: Run, wait: Wait) -> None:
     store = runtime.current().store
-    store.set_waiting(run.landing_zone_id, wait.step, wait.view())
-    store.count_attempt(run.landing_zone_id, wait.step)
+    store.steps.set_waiting(run.landing_zone_id, wait.step, wait.view())
+    store.steps.count_attempt(run.landing_zone_id, wait.step)
     at = _iso(wait.next_attempt_at).removesuffix("Z").split("T")[1] + "Z"
     store.events.append(
         run.landing_zone_id,
@@ -162,7 +162,7 @@ def waiting(run: Run, wait: Wait) -> None:
 @DBOS.step()
 def resumed(run: Run, stage: str, key: str, attempts: int, waited_s: float) -> None:
     store = runtime.current().store
-    system = store.clear_waiting(run.landing_zone_id, stage) or "the system"
+    system = store.steps.clear_waiting(run.landing_zone_id, stage) or "the system"
     minutes, seconds = divmod(int(waited_s), 60)
     took = f"{minutes}m {seconds}s" if minutes else f"{seconds}s"
     store.events.append(

@@ -124,7 +124,7 @@ def current_resources(run: Run) -> dict[str, Any]:
 @DBOS.step()
 def active_stage(run: Run) -> str:
     """The stage in progress (or the last one that failed): where an interruption belongs."""
-    rows = runtime.current().store.steps_of(run.landing_zone_id)
+    rows = runtime.current().store.steps.of(run.landing_zone_id)
     busy = [r.name for r in rows if r.status in (StepStatus.RUNNING, StepStatus.WAITING)]
     failed = [r.name for r in rows if r.status is StepStatus.FAILED]
     return (busy or failed or ["plan"])[0]
