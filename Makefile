@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PLUGIN := backstage-plugin
 PLUGIN_STAMP := $(PLUGIN)/node_modules/.installed
 
-.PHONY: sandbox test lint install
+.PHONY: sandbox test lint install browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(PLUGIN_STAMP): $(PLUGIN)/package-lock.json
 
 install: $(STAMP) $(PLUGIN_STAMP)
 
+# The dashboard's tests look at the page in a real headless Chromium (Debian's package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not installed: the dashboard's browser tests will be skipped"
+
 sandbox: $(STAMP)
 	$(BIN)/landingzone sandbox --demo
 
@@ -29,6 +35,7 @@ lint: $(STAMP) $(PLUGIN_STAMP)
 	$(BIN)/mypy
 	cd $(PLUGIN) && npm run --silent typecheck
 
-test: lint
+# The end-to-end suites mostly wait on real processes, so test files run four at a time.
+test: lint browser
 	cd $(PLUGIN) && npm test --silent
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4 --dist loadfile
