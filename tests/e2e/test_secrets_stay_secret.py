@@ -1,6 +1,7 @@
 """No secret in a log line, an event, an API response, the database or a rendered repository.
 
-Runs after the other end-to-end modules, so it inspects everything they left behind.
+It makes its own landing zones first: one that completes, one that waits out an outage of
+the webhook's Bitbucket calls and one that fails, so errors and waits are looked at too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import git_clone
-from tests.support.sandbox import Sandbox
+from tests.support.sandbox import Sandbox, request_body
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +29,7 @@ def _secrets(sandbox: Sandbox) -> dict[str, str]:
         "jenkins token": d["jenkins"]["token"],
         "servicenow password": d["servicenow"]["password"],
         "approver password": d["servicenow"]["approver"]["password"],
+        "jenkins notifyCommit token": layout["notify_commit_token"],
     }
 
 
@@ -43,7 +45,22 @@ def _database_text(sandbox: Sandbox) -> str:
     return dump.stdout
 
 
+def _make_landing_zones(sandbox: Sandbox) -> None:
+    # The webhook (whose URL carries the notifyCommit token) fails twice, then works.
+    sandbox.fault("bitbucket", method="POST", path=r"/webhooks$", status=503, times=2)
+    completed = sandbox.create(request_body("secret-keeper"))
+    sandbox.wait_status(completed["id"], {"completed", "failed"})
+    sandbox.fault("jenkins", method="POST", path=r"/createItem", status=400, times=0)
+    try:
+        failed = sandbox.create(request_body("secret-failure"))
+        sandbox.wait_status(failed["id"], {"failed", "completed"})
+    finally:
+        sandbox.clear_faults("jenkins")
+        sandbox.clear_faults("bitbucket")
+
+
 def test_no_secret_leaks_anywhere(sandbox: Sandbox, tmp_path: Path) -> None:
+    _make_landing_zones(sandbox)
     with sandbox.api() as client:
         listing = client.get("/v1/landing-zones", params={"limit": 200})
         items = listing.json()["items"]
