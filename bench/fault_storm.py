@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.fault_storm import duplicates, run_storm
-from tests.support.sandbox import fresh_postgres_database, running_sandbox
+
+from bench.stand import bench_sandbox
 
 
 def main() -> None:
@@ -27,11 +27,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    database = fresh_postgres_database() if args.postgres else None
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        running_sandbox(Path(scratch), database) as sandbox,
-    ):
+    with bench_sandbox(args.postgres) as (sandbox, database):
         result = run_storm(sandbox, "storm", args.count, clients=16, timeout=1800)
         problems = duplicates(sandbox, "storm", result)
     completed = [lz for lz in result.landing_zones if lz["status"] == "completed"]
@@ -41,7 +37,7 @@ def main() -> None:
         ).total_seconds()
         for lz in completed
     ]
-    print(f"{args.count} landing zones on {'PostgreSQL' if database else 'SQLite'}")
+    print(f"{args.count} landing zones on {database}")
     print(f"completed: {len(completed)} of {args.count} in {result.seconds:.1f} s")
     if durations:
         print(

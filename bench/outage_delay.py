@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.outages import OUTAGES, ride_out
-from tests.support.sandbox import fresh_postgres_database, running_sandbox
 
+from bench.stand import bench_sandbox
 from landingzone.config import Settings
 
 PRODUCTION_RETRY = {
@@ -37,15 +36,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    database = fresh_postgres_database() if args.postgres else None
-    print(
-        f"{args.seconds:.0f} s outages on {'PostgreSQL' if database else 'SQLite'}: "
-        f"{PRODUCTION_RETRY}"
-    )
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        running_sandbox(Path(scratch), database, settings=PRODUCTION_RETRY) as sandbox,
-    ):
+    with bench_sandbox(args.postgres, PRODUCTION_RETRY) as (sandbox, database):
+        print(f"{args.seconds:.0f} s outages on {database}: {PRODUCTION_RETRY}")
         for outage in OUTAGES:
             ridden = ride_out(
                 sandbox, outage, f"bench-{outage.system}-{outage.stage}", args.seconds
