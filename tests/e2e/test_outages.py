@@ -3,6 +3,8 @@ zone says it is waiting, then completes once the system is back, with every reso
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
@@ -90,3 +92,30 @@ def test_a_cancel_during_an_outage_waits_it_out_and_still_cleans_up(sandbox: San
     assert done["status"] == "cancelled" and done["error"] is None
     slugs = [r["slug"] for r in bitbucket(sandbox).repo_list("LABS") if r["slug"].startswith(name)]
     assert slugs == []
+
+
+def test_retry_after_is_honoured_and_an_operator_can_ask_for_the_next_attempt_now(
+    sandbox: Sandbox,
+) -> None:
+    name = "outage-retry-now"
+    sandbox.fault("jenkins", hold=True, times=1, method="POST", path=r"/createItem")
+    landing_zone_id = sandbox.create(request_body(name))["id"]
+    wait_for(
+        lambda: stage_of(sandbox.get(landing_zone_id), "pipelines")["status"] == "running",
+        "the landing zone to reach its pipelines",
+    )
+    sandbox.outage("jenkins", 3, retry_after=600)  # "come back in ten minutes"
+    sandbox.clear_faults("jenkins")
+    wait = wait_for(lambda: waiting_on(sandbox, landing_zone_id, "jenkins"), "the wait to show")
+    asked_at = datetime.fromisoformat(wait["next_attempt_at"].replace("Z", "+00:00"))
+    assert asked_at > datetime.now(UTC) + timedelta(minutes=5), "Retry-After is honoured"
+    wait_for(lambda: not sandbox.outage_state("jenkins")["down"], "Jenkins to be back")
+    assert sandbox.get(landing_zone_id)["status"] == "provisioning"
+
+    with sandbox.api() as client:
+        retried = client.post(f"/v1/landing-zones/{landing_zone_id}/retry")
+    assert retried.status_code == 202, retried.text
+
+    done = sandbox.wait_status(landing_zone_id, {"completed", "failed"}, timeout=60)
+    assert done["status"] == "completed", done["error"]
+    _assert_everything_once(sandbox, name, landing_zone_id)

@@ -112,6 +112,11 @@ class Sandbox:
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
+    def outage_state(self, system: str) -> dict[str, Any]:
+        response = httpx.get(f"{self.url(system)}/_sandbox/outage", timeout=10)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
     def end_outage(self, system: str) -> None:
         httpx.delete(f"{self.url(system)}/_sandbox/outage", timeout=10).raise_for_status()
 
