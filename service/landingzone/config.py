@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # retry after `retry_initial_seconds`, doubling up to `retry_max_interval_seconds`, with
     # jitter, for up to `retry_window_hours` from the first fault of a call.
     retry_initial_seconds: float = Field(default=1.0, gt=0)
-    retry_max_interval_seconds: float = Field(default=60.0, gt=0)
+    retry_max_interval_seconds: float = Field(default=30.0, gt=0)
     retry_window_hours: float = Field(default=24.0, gt=0)
     # After this many transient faults in a row, a system's circuit opens for this long: calls
     # fail fast without reaching it, and one probe at a time tests whether it is back.
