@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # After this many transient faults in a row, a system's circuit opens for this long: calls
     # fail fast without reaching it, and one probe at a time tests whether it is back.
     breaker_failure_threshold: int = Field(default=5, ge=1)
-    breaker_open_seconds: float = Field(default=30.0, gt=0)
+    breaker_open_seconds: float = Field(default=15.0, gt=0)
     # Replicas write a heartbeat; one silent for longer than the lease has its work taken over.
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     replica_lease_seconds: float = Field(default=30.0, gt=0)

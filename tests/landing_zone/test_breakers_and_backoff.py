@@ -40,6 +40,11 @@ def test_backoff_doubles_up_to_the_cap_with_jitter_that_replays_identically() ->
     assert len(spread) > 10, "landing zones waiting on one outage do not retry in lockstep"
 
 
+def test_behind_an_open_breaker_a_call_waits_for_the_breaker_not_for_a_backoff() -> None:
+    policy = RetryPolicy(initial_s=1.0, max_interval_s=30.0, window_s=3600)
+    assert 12.0 <= policy.after_breaker(12.0, attempt=9, key="k") <= 13.0
+
+
 def test_retry_after_is_honoured() -> None:
     policy = RetryPolicy(initial_s=1.0, max_interval_s=8.0, window_s=3600)
     assert policy.delay(1, "k", asked=30.0) == 30.0
@@ -62,7 +67,7 @@ def test_the_breaker_opens_after_repeated_faults_and_lets_one_probe_through() ->
 
     clock.now += 6
     assert breaker.admit() is None, "after the open period one probe goes out"
-    assert breaker.admit() is not None, "and only one"
+    assert breaker.admit() == pytest.approx(5.0), "and only one; the others look again soon"
     breaker.failed()
     assert breaker.admit() == pytest.approx(10.0), "a failed probe opens it again"
 

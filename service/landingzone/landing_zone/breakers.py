@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from landingzone.config import Settings
 
+PROBE_WAIT_S = 5.0  # how soon others look again while one call probes the system
+
 
 class CircuitBreaker:
     """Closed, open after `threshold` faults in a row, half-open for one probe after `open_s`."""
@@ -37,7 +39,7 @@ class CircuitBreaker:
             if remaining > 0:
                 return remaining
             if self._probing:
-                return self._open_s
+                return min(self._open_s, PROBE_WAIT_S)
             self._probing = True
             return None
 

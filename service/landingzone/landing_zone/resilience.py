@@ -50,10 +50,17 @@ class RetryPolicy:
         computes the same wait while different landing zones still spread apart.
         """
         ceiling = min(self.max_interval_s, self.initial_s * 2.0 ** min(attempt - 1, 60))
-        digest = hashlib.sha256(f"{key}:{attempt}".encode()).digest()
-        fraction = int.from_bytes(digest[:4], "big") / 0xFFFFFFFF
-        delay = ceiling * (0.5 + 0.5 * fraction)
+        delay = ceiling * (0.5 + 0.5 * _fraction(key, attempt))
         return max(delay, asked) if asked else delay
+
+    def after_breaker(self, wait: float, attempt: int, key: str) -> float:
+        """Just after the breaker lets calls out again, spread over `initial_s`."""
+        return wait + self.initial_s * _fraction(key, attempt)
+
+
+def _fraction(key: str, attempt: int) -> float:
+    digest = hashlib.sha256(f"{key}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -143,10 +150,12 @@ def wait_out(run: Run, stage: str, what: str, attempt: Callable[[bool], Outcome[
                 fault.system,
                 f"{last_error} (still failing after {faults} attempts over {elapsed / 3600:.1f} h)",
             )
-        delay = min(
-            policy.delay(faults, f"{run.landing_zone_id}:{stage}:{what}", fault.retry_after),
-            policy.window_s - elapsed,
-        )
+        key = f"{run.landing_zone_id}:{stage}:{what}"
+        if fault.reached:
+            delay = policy.delay(faults, key, fault.retry_after)
+        else:  # the breaker said when a call may go out: be there then, not a backoff later
+            delay = policy.after_breaker(fault.retry_after or policy.initial_s, faults, key)
+        delay = min(delay, policy.window_s - elapsed)
         waiting(
             run,
             Wait(
