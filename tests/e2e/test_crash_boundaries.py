@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+from landingzone.landing_zone.models import LandingZoneRequest
+from landingzone.landing_zone.service import request_hash
+from landingzone.landing_zone.store import Store
+from landingzone.landing_zone.tables import engine_for
 from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
 from tests.support.sandbox import Sandbox, request_body, wait_for
 
@@ -75,3 +79,24 @@ def test_a_kill_at_each_step_boundary_finishes_exactly_once(
         "the email",
     )
     assert len(emails) == 1
+
+
+def test_a_landing_zone_accepted_just_before_a_crash_is_started_when_the_service_is_back(
+    sandbox: Sandbox,
+) -> None:
+    # What a crash between accepting a request and starting its workflow leaves behind.
+    request = LandingZoneRequest.model_validate(request_body("accepted-then-crash"))
+    payload = request.model_dump(mode="json", by_alias=True)
+    url = sandbox.database_url or f"sqlite:///{sandbox.data_dir / 'service' / 'landingzone.sqlite'}"
+    store = Store(engine_for(url))
+    store.insert("lz_acceptedthencrash00", payload, request_hash(payload), None)
+    store.engine.dispose()
+
+    killed = sandbox.kill_service()
+    wait_for(
+        lambda: sandbox.description["processes"]["service"] != killed and sandbox.service_healthy(),
+        "the service to be restarted",
+    )
+
+    done = sandbox.wait_status("lz_acceptedthencrash00", {"completed", "failed"})
+    assert done["status"] == "completed", done["error"]
