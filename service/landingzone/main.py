@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from landingzone.api.auth import require_token
-from landingzone.api.errors import install_error_handlers
+from landingzone.api.errors import install_database_unavailable_handler, install_error_handlers
 from landingzone.api.limits import BodySizeLimit
 from landingzone.api.metrics import Metrics
 from landingzone.api.routes import approvals, classes, dashboard, health, landing_zones
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_database_unavailable_handler(app)
 
     @app.middleware("http")
     async def count(

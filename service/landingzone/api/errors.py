@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -52,3 +54,22 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         detail = [{"loc": ["request"], "msg": str(error.detail), "type": "http_error"}]
         return problem_response(error.status_code, detail, dict(error.headers or {}))
+
+
+DATABASE_RETRY_AFTER_S = 5
+_log = logging.getLogger("landingzone.api")
+
+
+def install_database_unavailable_handler(app: FastAPI) -> None:
+    """Our own database down or out of connections is an outage to wait out: 503, not 500."""
+
+    async def _unavailable(_: Request, error: Exception) -> JSONResponse:
+        # The driver's message may name the database host; the type is enough for the log.
+        _log.warning("database unavailable: %s", type(error).__name__)
+        detail = [
+            {"loc": [], "msg": "the database is unavailable; try again", "type": "unavailable"}
+        ]
+        return problem_response(503, detail, {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+    for kind in (sa_exc.OperationalError, sa_exc.TimeoutError):
+        app.add_exception_handler(kind, _unavailable)
