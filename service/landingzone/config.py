@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     replica_lease_seconds: float = Field(default=30.0, gt=0)
     call_timeout_seconds: float = 30.0
+    # PostgreSQL connections per replica: this many (and as many again at peaks) for our tables,
+    # twice this many for the workflow engine's.
+    database_pool_size: int = Field(default=10, ge=1)
     # How long the pipelines stage waits for Jenkins to start the first build, to link it.
     first_build_wait_seconds: float = 120.0
     cancel_grace_seconds: float = 60.0  # longer than any call a cancelled step may still finish

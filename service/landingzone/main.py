@@ -32,7 +32,7 @@ log = logging.getLogger("landingzone")
 def build_runtime(settings: Settings) -> runtime.Runtime:
     configuration = Configuration(settings)
     configuration.platform  # noqa: B018 - fail at start-up, not on the first request
-    store = Store(engine_for(settings.database_url))
+    store = Store(engine_for(settings.database_url, settings.database_pool_size))
     store.create_schema()
     integrations = build_integrations(settings)
     return runtime.Runtime(
@@ -53,6 +53,7 @@ def start_engine(settings: Settings) -> None:
             "name": "landingzone",
             "system_database_url": settings.dbos_database_url,
             "executor_id": settings.executor_id,
+            "sys_db_pool_size": settings.database_pool_size * 2,
         }
     )
     DBOS.launch()

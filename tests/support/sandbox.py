@@ -185,6 +185,8 @@ def running_sandbox(
     env["LZ_BREAKER_OPEN_SECONDS"] = "1"
     env["LZ_HEARTBEAT_SECONDS"] = "1"
     env["LZ_REPLICA_LEASE_SECONDS"] = "6"
+    # Test files run side by side, each with its sandboxes, on one PostgreSQL of 100 clients.
+    env["LZ_DATABASE_POOL_SIZE"] = "3"
     env.update(settings or {})
     if database_url:
         env["LZ_DATABASE_URL"] = database_url

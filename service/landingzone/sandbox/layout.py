@@ -24,7 +24,14 @@ SANDBOX_TUNING = {
     "LZ_PLATFORM_TEAM_EMAIL": "platform-team@example.internal",
 }
 # Settings a caller of the sandbox may scale (tests shorten waits); passed to the service as set.
-TUNABLE_PREFIXES = ("LZ_RETRY_", "LZ_BREAKER_", "LZ_HEARTBEAT_", "LZ_REPLICA_", "LZ_FIRST_BUILD_")
+TUNABLE_PREFIXES = (
+    "LZ_DATABASE_POOL_",
+    "LZ_RETRY_",
+    "LZ_BREAKER_",
+    "LZ_HEARTBEAT_",
+    "LZ_REPLICA_",
+    "LZ_FIRST_BUILD_",
+)
 
 
 @dataclass(frozen=True)
