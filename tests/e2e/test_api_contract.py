@@ -49,6 +49,27 @@ def test_bad_input_is_refused_naming_the_field(
     assert _count(sandbox) == before
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"name": "Payments_API"}, "name", "lower-case letters, digits and hyphens"),
+        ({"owner": "group:default/pay ments"}, "owner", "group entity reference"),
+        ({"tenant": "Retail!"}, "tenant", "lower-case letters, digits and hyphens"),
+    ],
+)
+def test_pattern_fields_are_refused_in_words(
+    sandbox: Sandbox, change: dict[str, Any], field: str, words: str
+) -> None:
+    body = request_body("worded-one")
+    body.update(change)
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+    assert response.status_code == 422, response.text
+    [error] = [e for e in response.json()["detail"] if e["loc"][-1] == field]
+    assert words in error["msg"]
+    assert "pattern" not in error["msg"] and "^" not in error["msg"], error["msg"]
+
+
 def test_oversized_body_is_refused(sandbox: Sandbox) -> None:
     body = request_body("too-big", description="x" * 200_000)
     with sandbox.api() as client:
