@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
+from landingzone.api.auth import token_fingerprint
 from tests.support.sandbox import Sandbox, request_body
 
 pytestmark = pytest.mark.e2e
@@ -168,3 +170,25 @@ def test_dashboard_page_carries_no_data_and_a_strict_policy(sandbox: Sandbox) ->
     assert "connect-src 'self'" in page.headers["content-security-policy"]
     assert "Landing Zone" in page.text and "dashboard-row" not in page.text
     sandbox.wait_status(accepted["id"], {"completed", "failed"})
+
+
+def test_the_view_records_on_whose_behalf_and_with_which_token(sandbox: Sandbox) -> None:
+    token = sandbox.description["api"]["token"]
+    body = request_body("behalf-one", on_behalf_of="user:default/jane.doe")
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+        assert response.status_code == 202, response.text
+        view = client.get(f"/v1/landing-zones/{response.json()['id']}").json()
+    assert view["on_behalf_of"] == "user:default/jane.doe"
+    assert view["submitted_with"] == token_fingerprint(token)
+    assert token not in json.dumps(view)
+
+
+def test_on_behalf_of_must_be_a_user_reference(sandbox: Sandbox) -> None:
+    body = request_body("behalf-two", on_behalf_of="group:default/payments")
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"][-1] == "on_behalf_of"
+    assert "user entity reference" in error["msg"]

@@ -24,7 +24,14 @@ SANDBOX_TUNING = {
     "LZ_PLATFORM_TEAM_EMAIL": "platform-team@example.internal",
 }
 # Settings a caller of the sandbox may scale (tests shorten waits); passed to the service as set.
-TUNABLE_PREFIXES = ("LZ_RETRY_", "LZ_BREAKER_", "LZ_HEARTBEAT_", "LZ_REPLICA_", "LZ_FIRST_BUILD_")
+TUNABLE_PREFIXES = (
+    "LZ_RETRY_",
+    "LZ_BREAKER_",
+    "LZ_HEARTBEAT_",
+    "LZ_REPLICA_",
+    "LZ_FIRST_BUILD_",
+    "LZ_BACKSTAGE_",  # tests/e2e_backstage points the service at its real Backstage
+)
 
 
 @dataclass(frozen=True)
