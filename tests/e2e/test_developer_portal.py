@@ -151,3 +151,22 @@ def test_without_a_backstage_user_there_is_no_notification(
     assert _notices_for(backstage, "portal-six") == []
     messages = _messages(portal_sandbox, done["id"])
     assert any("the request names no Backstage user" in m for m in messages), messages
+
+
+def test_the_backstage_token_is_in_no_log_event_answer_or_database(
+    portal_sandbox: Sandbox,
+) -> None:
+    with portal_sandbox.api() as client:
+        listing = client.get("/v1/landing-zones", params={"limit": 200})
+        events = [
+            client.get(f"/v1/landing-zones/{item['id']}/events").text
+            for item in listing.json()["items"]
+        ]
+    logs = [p.read_text(errors="replace") for p in (portal_sandbox.data_dir / "logs").glob("*")]
+    database = [
+        p.read_bytes().decode("latin-1")
+        for p in (portal_sandbox.data_dir / "service").glob("*.sqlite*")
+    ]
+    assert events and logs and database
+    for text in [listing.text, *events, *logs, *database]:
+        assert TOKEN not in text
