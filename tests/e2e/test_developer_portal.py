@@ -170,3 +170,13 @@ def test_the_backstage_token_is_in_no_log_event_answer_or_database(
     assert events and logs and database
     for text in [listing.text, *events, *logs, *database]:
         assert TOKEN not in text
+
+
+def test_without_backstage_configured_the_landing_zone_says_so(sandbox: Sandbox) -> None:
+    body = request_body("portal-none", on_behalf_of=JANE)
+    done = sandbox.wait_status(sandbox.create(body)["id"], {"completed", "failed"})
+
+    assert done["status"] == "completed", done["error"]
+    messages = _messages(sandbox, done["id"])
+    assert "catalog: no Backstage API configured; not registered" in messages, messages
+    assert "notify: no Backstage notification: no Backstage API configured" in messages

@@ -2,6 +2,8 @@
 
 Both happen after the point of no return, so neither may fail or undo a landing zone: a
 transient fault is waited out like any other, a refusal is noted as an event and passed over.
+Whether Backstage is configured is decided inside the steps, so a workflow replayed after a
+configuration change takes the same steps.
 """
 
 from __future__ import annotations
@@ -22,31 +24,45 @@ _TITLES = {
 _SEVERITY: dict[str, Severity] = {"completed": "normal", "rejected": "high", "failed": "high"}
 
 
-@external("backstage")
-def register_component(run: Run, stage: str, location_url: str) -> bool:
-    portal = runtime.current().portal
-    return portal.register_component(location_url) if portal else False
+NOT_CONFIGURED = "no Backstage API configured"
 
 
 @external("backstage")
-def notify_requester(run: Run, stage: str, notification: Notification) -> None:
+def register_component(run: Run, stage: str, location_url: str) -> str:
+    """What became of the location: registered, already registered, or why not tried."""
     portal = runtime.current().portal
-    if portal is not None:
-        portal.notify(notification)
+    if portal is None:
+        return NOT_CONFIGURED
+    new = portal.register_component(location_url)
+    return "registered in the Backstage catalog" if new else "already in the Backstage catalog"
+
+
+@external("backstage")
+def notify_requester(run: Run, stage: str, notification: Notification) -> str | None:
+    """None once sent; otherwise why it was not."""
+    portal = runtime.current().portal
+    if portal is None:
+        return NOT_CONFIGURED
+    if not portal.notifications_enabled:
+        return "notifications are off"
+    portal.notify(notification)
+    return None
 
 
 def register_in_catalog(run: Run, stage: str, links: Mapping[str, str]) -> None:
     location = links.get("catalog_info")
-    if runtime.current().portal is None or not location:
-        note(run, "catalog", stage, "catalog: no Backstage API configured; not registered", {})
+    if not location:
+        note(run, "catalog", stage, "catalog: no catalog-info.yaml link; not registered", {})
         return
     try:
-        new = register_component(run, stage, location)
+        outcome = register_component(run, stage, location)
     except IntegrationError as error:
         note(run, "catalog", stage, f"catalog: not registered: {error}", {"error": str(error)})
         return
-    said = "registered in the Backstage catalog" if new else "already in the Backstage catalog"
-    note(run, "catalog", stage, f"catalog: {location} {said}", {"location": location})
+    if outcome == NOT_CONFIGURED:
+        note(run, "catalog", stage, f"catalog: {NOT_CONFIGURED}; not registered", {})
+        return
+    note(run, "catalog", stage, f"catalog: {location} {outcome}", {"location": location})
 
 
 def notify_in_portal(
@@ -58,27 +74,24 @@ def notify_in_portal(
     status_url: str,
     reason: str = "",
 ) -> None:
-    portal = runtime.current().portal
-    if portal is None or not portal.notifications_enabled or not plan.requester_ref:
-        why = (
-            "no Backstage API configured"
-            if portal is None
-            else "notifications are off"
-            if not portal.notifications_enabled
-            else "the request names no Backstage user"
-        )
-        note(run, f"portal-{outcome}", stage, f"notify: no Backstage notification: {why}", {})
+    key = f"portal-{outcome}"
+    if not plan.requester_ref:
+        why = "the request names no Backstage user"
+        note(run, key, stage, f"notify: no Backstage notification: {why}", {})
         return
     notification = _notification(run, plan, outcome, links, status_url, reason)
     try:
-        notify_requester(run, stage, notification)
+        why_not = notify_requester(run, stage, notification)
     except IntegrationError as error:
         message = f"notify: Backstage notification not sent: {error}"
-        note(run, f"portal-{outcome}", stage, message, {"error": str(error)})
+        note(run, key, stage, message, {"error": str(error)})
+        return
+    if why_not is not None:
+        note(run, key, stage, f"notify: no Backstage notification: {why_not}", {})
         return
     note(
         run,
-        f"portal-{outcome}",
+        key,
         stage,
         f"notify: Backstage notification sent to {plan.requester_ref}",
         {"recipient": plan.requester_ref},
