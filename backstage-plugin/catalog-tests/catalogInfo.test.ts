@@ -119,7 +119,7 @@ describe('catalog-info', () => {
     expect((first?.[first.length - 1] as { title: string }).title).toBe('Tenant');
   });
 
-  it.each(CLASSES)('passes the %s template inputs the action knows, and registers what it outputs', classId => {
+  it.each(CLASSES)('passes the %s template inputs the action knows, and leaves registration to the service', classId => {
     const action = createLandingZoneAction({
       client: new LandingZoneClient({ baseUrl: 'http://127.0.0.1:1', token: 'unused' }),
     });
@@ -127,12 +127,20 @@ describe('catalog-info', () => {
     const input = createStepInput(template(classId));
     expect(Object.keys(input).filter(key => !(key in schema.properties))).toEqual([]);
     expect(schema.required.filter(key => !(key in input))).toEqual([]);
+    // The requester is the signed-in user; the step ends once an approval is asked for.
+    expect(input.requester).toBeUndefined();
+    expect(input.waitFor).toBe('approval-requested');
 
     const steps = (template(classId).spec as { steps: Array<{ action: string; input: Json }> }).steps;
-    expect(steps.map(step => step.action)).toEqual(['landingzone:create', 'catalog:register']);
-    expect(steps[1]?.input).toEqual({
-      repoContentsUrl: "${{ steps['landing-zone'].output.repoContentsUrl }}",
-      catalogInfoPath: '/catalog-info.yaml',
-    });
+    expect(steps.map(step => step.action)).toEqual(['landingzone:create']);
+  });
+
+  it.each(CLASSES)('shows each %s link only when it has a URL or an entity', classId => {
+    const output = (template(classId).spec as { output: { links: Array<Record<string, string>> } }).output;
+    for (const link of output.links) {
+      const target = (link.url ?? link.entityRef ?? '').replace(/ \}\}$/, ' or false }}');
+      // An `if` that renders to undefined is dropped by the scaffolder, which keeps the link.
+      expect(link.if).toBe(target);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { scaffolderActionsExtensionPoint, type TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { javaInput } from './testUtils/actionHarness';
+import { jane, javaInput } from './testUtils/actionHarness';
 import { FakeLandingZoneService } from './testUtils/fakeLandingZoneService';
 import landingZoneModule from './index';
 
@@ -22,7 +22,7 @@ describe('scaffolder module landingzone', () => {
     });
     try {
       expect(added.map(action => action.id)).toEqual(['landingzone:create']);
-      await added[0]?.handler(createMockActionContext({ input: javaInput }));
+      await added[0]?.handler(createMockActionContext({ input: javaInput, user: { entity: jane, ref: 'user:default/jane.doe' } }));
       expect(service.landingZones.find('lz_0001')?.landingZone.status).toBe('completed');
     } finally {
       await backend.stop();

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     )
 
     backstage_url: str = "http://127.0.0.1:7007"
+    backstage_token: SecretStr | None = Field(
+        default=None,
+        description="A Backstage external-access static token. Unset: no Backstage API is "
+        "configured, and new components are neither registered nor notified about.",
+    )
+    backstage_notifications: bool = Field(
+        default=True, description="Send Backstage notifications besides the email."
+    )
 
     executor_id: str = Field(
         default="local",
@@ -118,6 +126,8 @@ class Settings(BaseSettings):
             "LZ_SERVICENOW_PASSWORD": [self.servicenow_password],
             "LZ_SERVICENOW_CALLBACK_SECRET": [self.servicenow_callback_secret],
         }
+        if self.backstage_token is not None:
+            secrets["LZ_BACKSTAGE_TOKEN"] = [self.backstage_token]
         weak = [
             name
             for name, values in secrets.items()

@@ -43,6 +43,7 @@ def build_runtime(settings: Settings) -> runtime.Runtime:
         pipelines=integrations.pipelines,
         approvals=integrations.approvals,
         mailer=integrations.mailer,
+        portal=integrations.portal,
         breakers=Breakers.from_settings(settings),
     )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
+from landingzone.api.auth import token_fingerprint
 from tests.support.sandbox import Sandbox, request_body
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +49,27 @@ def test_bad_input_is_refused_naming_the_field(
     locations = [error["loc"] for error in response.json()["detail"]]
     assert any(field in location for location in locations), locations
     assert _count(sandbox) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"name": "Payments_API"}, "name", "lower-case letters, digits and hyphens"),
+        ({"owner": "group:default/pay ments"}, "owner", "group entity reference"),
+        ({"tenant": "Retail!"}, "tenant", "lower-case letters, digits and hyphens"),
+    ],
+)
+def test_pattern_fields_are_refused_in_words(
+    sandbox: Sandbox, change: dict[str, Any], field: str, words: str
+) -> None:
+    body = request_body("worded-one")
+    body.update(change)
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+    assert response.status_code == 422, response.text
+    [error] = [e for e in response.json()["detail"] if e["loc"][-1] == field]
+    assert words in error["msg"]
+    assert "pattern" not in error["msg"] and "^" not in error["msg"], error["msg"]
 
 
 def test_oversized_body_is_refused(sandbox: Sandbox) -> None:
@@ -147,3 +170,25 @@ def test_dashboard_page_carries_no_data_and_a_strict_policy(sandbox: Sandbox) ->
     assert "connect-src 'self'" in page.headers["content-security-policy"]
     assert "Landing Zone" in page.text and "dashboard-row" not in page.text
     sandbox.wait_status(accepted["id"], {"completed", "failed"})
+
+
+def test_the_view_records_on_whose_behalf_and_with_which_token(sandbox: Sandbox) -> None:
+    token = sandbox.description["api"]["token"]
+    body = request_body("behalf-one", on_behalf_of="user:default/jane.doe")
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+        assert response.status_code == 202, response.text
+        view = client.get(f"/v1/landing-zones/{response.json()['id']}").json()
+    assert view["on_behalf_of"] == "user:default/jane.doe"
+    assert view["submitted_with"] == token_fingerprint(token)
+    assert token not in json.dumps(view)
+
+
+def test_on_behalf_of_must_be_a_user_reference(sandbox: Sandbox) -> None:
+    body = request_body("behalf-two", on_behalf_of="group:default/payments")
+    with sandbox.api() as client:
+        response = client.post("/v1/landing-zones", json=body)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"][-1] == "on_behalf_of"
+    assert "user entity reference" in error["msg"]

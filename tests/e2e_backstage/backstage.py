@@ -44,7 +44,37 @@ def build_backend() -> None:
     )
 
 
-def app_config(sandbox: Sandbox, port: int, static_token: str, database: object) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BackstageAddress:
+    """Where the test Backstage will listen and the token the Landing Zone service calls it
+    with, fixed before the sandbox starts so the service can be pointed at it."""
+
+    port: int
+    service_token: str  # the Landing Zone service's external-access token
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def service_settings(self) -> dict[str, str]:
+        return {"LZ_BACKSTAGE_URL": self.base_url, "LZ_BACKSTAGE_TOKEN": self.service_token}
+
+    @classmethod
+    def reserve(cls) -> BackstageAddress:
+        return cls(port=free_port(), service_token=secrets.token_urlsafe(24))
+
+
+# What README's "Backstage operators" section tells adopters to grant the service.
+SERVICE_ACCESS = [{"plugin": "catalog"}, {"plugin": "notifications"}]
+
+
+def app_config(
+    sandbox: Sandbox,
+    port: int,
+    static_token: str,
+    database: object,
+    service_token: str | None = None,
+) -> dict[str, Any]:
     """What an adopter writes in app-config.yaml, pointed at the sandbox."""
     bitbucket = sandbox.description["bitbucket"]
     base_url = f"http://127.0.0.1:{port}"
@@ -59,7 +89,18 @@ def app_config(sandbox: Sandbox, port: int, static_token: str, database: object)
                     {
                         "type": "static",
                         "options": {"token": static_token, "subject": "landing-zone-e2e"},
-                    }
+                    },
+                    *(
+                        [
+                            {
+                                "type": "static",
+                                "options": {"token": service_token, "subject": "landing-zone"},
+                                "accessRestrictions": SERVICE_ACCESS,
+                            }
+                        ]
+                        if service_token
+                        else []
+                    ),
                 ]
             },
         },
@@ -200,6 +241,19 @@ class Backstage:
         response.raise_for_status()
         return response.json()  # type: ignore[no-any-return]
 
+    def notifications(self) -> list[dict[str, Any]]:
+        """Jane's notifications, as the notifications page lists them."""
+        with self.user_client() as client:
+            response = client.get("/api/notifications/notifications")
+        response.raise_for_status()
+        return response.json()["notifications"]  # type: ignore[no-any-return]
+
+    def running_tasks(self) -> list[dict[str, Any]]:
+        with self.user_client() as client:
+            response = client.get("/api/scaffolder/v2/tasks", params={"status": "processing"})
+        response.raise_for_status()
+        return response.json()["tasks"]  # type: ignore[no-any-return]
+
     def events(self, task_id: str, after: int | None = None) -> list[dict[str, Any]]:
         params = {"after": str(after)} if after is not None else {}
         with self.user_client() as client:
@@ -259,7 +313,6 @@ def task_values(name: str, tenant: str = "labs", **parameters: Any) -> dict[str,
         "owner": "group:default/payments",
         "system": "system:default/payments",
         "tenant": tenant,
-        "waitFor": "completed",
         **parameters,
     }
 
@@ -271,15 +324,20 @@ def write_config(path: Path, config: dict[str, Any]) -> None:
 
 
 @contextmanager
-def running_backstage(sandbox: Sandbox, workdir: Path, database: object) -> Iterator[Backstage]:
-    port = free_port()
+def running_backstage(
+    sandbox: Sandbox, workdir: Path, database: object, address: BackstageAddress | None = None
+) -> Iterator[Backstage]:
+    address = address or BackstageAddress.reserve()
     backstage = Backstage(
-        base_url=f"http://127.0.0.1:{port}",
+        base_url=address.base_url,
         static_token=secrets.token_urlsafe(24),
         config_path=workdir / "app-config.yaml",
         log_path=workdir / "backstage.log",
     )
-    write_config(backstage.config_path, app_config(sandbox, port, backstage.static_token, database))
+    config = app_config(
+        sandbox, address.port, backstage.static_token, database, address.service_token
+    )
+    write_config(backstage.config_path, config)
     started = time.monotonic()
     backstage.start()
     print(f"Backstage backend ready in {time.monotonic() - started:.1f} s")

@@ -11,6 +11,7 @@ import pytest
 from tests.e2e_backstage.backstage import (
     PLUGIN_DIR,
     Backstage,
+    BackstageAddress,
     build_backend,
     running_backstage,
 )
@@ -32,9 +33,18 @@ def _require_backstage_install() -> None:
 
 
 @pytest.fixture(scope="session")
-def backstage_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+def backstage_address() -> BackstageAddress:
+    return BackstageAddress.reserve()
+
+
+@pytest.fixture(scope="session")
+def backstage_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, backstage_address: BackstageAddress
+) -> Iterator[Sandbox]:
+    """The sandbox, its service pointed at the test Backstage for registration and notices."""
     _require_backstage_install()
-    with running_sandbox(tmp_path_factory.mktemp("backstage-sandbox")) as sandbox:
+    data = tmp_path_factory.mktemp("backstage-sandbox")
+    with running_sandbox(data, settings=backstage_address.service_settings()) as sandbox:
         yield sandbox
 
 
@@ -45,12 +55,20 @@ def catalog_location(backstage_sandbox: Sandbox, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def backstage(
-    backstage_sandbox: Sandbox, catalog_location: str, tmp_path_factory: pytest.TempPathFactory
+    backstage_sandbox: Sandbox,
+    backstage_address: BackstageAddress,
+    catalog_location: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Backstage]:
-    """Backstage with an in-memory database and our templates registered through the Location."""
+    """Backstage with our templates registered through the Location, at the address the
+    service calls. Its SQLite database is on disk, so a restart recovers its tasks."""
     build_backend()
     workdir = tmp_path_factory.mktemp("backstage")
-    with running_backstage(backstage_sandbox, workdir, ":memory:") as running:
+    database = workdir / "database"
+    database.mkdir()
+    with running_backstage(
+        backstage_sandbox, workdir, {"directory": str(database)}, backstage_address
+    ) as running:
         running.register_location(catalog_location)
         started = time.monotonic()
         wait_for(

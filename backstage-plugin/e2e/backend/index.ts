@@ -1,11 +1,12 @@
 /**
- * A Backstage backend as an adopter runs it: catalog, scaffolder, guest sign-in and
- * the landing zone module, configured by the app-config files given with --config.
+ * A Backstage backend as an adopter runs it: catalog, scaffolder, notifications, guest
+ * sign-in and the landing zone module, configured by the app-config files given with --config.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import authPlugin from '@backstage/plugin-auth-backend';
 import guestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import templateEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import landingZoneModule from '../../src';
@@ -16,6 +17,7 @@ backend.add(guestProvider);
 backend.add(catalogPlugin);
 backend.add(templateEntityModel);
 backend.add(scaffolderPlugin);
+backend.add(notificationsPlugin);
 backend.add(landingZoneModule);
 backend.start().catch(error => {
   process.stderr.write(`Backstage backend failed to start: ${String(error)}\n`);

@@ -1,5 +1,5 @@
 import yaml from 'yaml';
-import { ActionRun, actionFor, type ActionInput, jane } from '../testUtils/actionHarness';
+import { ActionRun, actionFor, type ActionInput } from '../testUtils/actionHarness';
 import { FakeLandingZoneService } from '../testUtils/fakeLandingZoneService';
 import { examples } from './create.examples';
 
@@ -9,18 +9,14 @@ interface ExampleStep {
   input: { [key: string]: unknown };
 }
 
-/** The example's landingzone:create input, with `${{ user.entity }}` filled in as the scaffolder would. */
+/** The example's landingzone:create input; the harness signs Jane in as the task's user. */
 function landingZoneInput(example: string): ActionInput {
   const { steps } = yaml.parse(example) as { steps: ExampleStep[] };
   const step = steps.find(s => s.action === 'landingzone:create');
   if (!step) {
     throw new Error('example has no landingzone:create step');
   }
-  const input = { ...step.input };
-  if (input.requester === '${{ user.entity }}') {
-    input.requester = jane;
-  }
-  return input as ActionInput;
+  return { ...step.input } as ActionInput;
 }
 
 describe('landingzone:create examples', () => {
@@ -34,18 +30,15 @@ describe('landingzone:create examples', () => {
     await service.stop();
   });
 
-  it('registers what the first example creates: its repoContentsUrl feeds catalog:register', async () => {
+  it('creates what the first example asks for, for the signed-in user, with no catalog:register step', async () => {
     const example = examples[0]?.example ?? '';
     const run = new ActionRun(actionFor(service), landingZoneInput(example));
     await run.done;
 
-    expect(run.outputs.status).toBe('completed');
-    const register = (yaml.parse(example) as { steps: ExampleStep[] }).steps[1];
-    expect(register?.action).toBe('catalog:register');
-    expect(register?.input.repoContentsUrl).toBe("${{ steps['landing-zone'].output.repoContentsUrl }}");
-    expect(run.outputs.repoContentsUrl).toBe(
-      'http://bitbucket.test/projects/LABS/repos/payments-api/browse?at=refs%2Fheads%2Fmain',
-    );
+    expect(run.outputs).toMatchObject({ status: 'completed', entityRef: 'component:default/payments-api' });
+    const actions = (yaml.parse(example) as { steps: ExampleStep[] }).steps.map(step => step.action);
+    expect(actions).toEqual(['landingzone:create']);
+    expect(service.creations[0]?.body).toMatchObject({ on_behalf_of: 'user:default/jane.doe' });
   });
 
   it('ends the second example once the ServiceNow request is open', async () => {

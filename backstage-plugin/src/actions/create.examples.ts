@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Request a Java landing zone and register it in the catalog once it is ready.',
+    description:
+      'Request a Java landing zone for the signed-in user. The service registers the component in the catalog and notifies the requester in Backstage; a tenant that needs approval ends the step once the ServiceNow request is open.',
     example: yaml.stringify({
       steps: [
         {
@@ -17,17 +18,7 @@ export const examples: TemplateExample[] = [
             description: 'Payments REST API',
             tenant: 'labs',
             system: 'system:default/payments',
-            requester: '${{ user.entity }}',
             parameters: { javaVersion: 21 },
-          },
-        },
-        {
-          id: 'register',
-          action: 'catalog:register',
-          name: 'Register in the catalog',
-          input: {
-            repoContentsUrl: "${{ steps['landing-zone'].output.repoContentsUrl }}",
-            catalogInfoPath: '/catalog-info.yaml',
           },
         },
       ],
@@ -35,7 +26,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Request a landing zone that needs approval and end the task as soon as the ServiceNow request is open.',
+      'Request a landing zone that needs approval: the step ends as soon as the ServiceNow request is open (the default), so no scaffolder worker waits for the change board.',
     example: yaml.stringify({
       steps: [
         {
@@ -48,8 +39,6 @@ export const examples: TemplateExample[] = [
             owner: 'group:default/retail-web',
             description: 'Find the nearest branch',
             tenant: 'retail',
-            requester: '${{ user.entity }}',
-            waitFor: 'approval-requested',
             timeoutMinutes: 10,
           },
         },
@@ -58,7 +47,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Wait up to a working day: an outage of Bitbucket, Jenkins, ServiceNow or mail is waited out in the service, and each wait shows in the task log.',
+      'Always wait in the task until the landing zone is ready, up to a working day: an outage of Bitbucket, Jenkins, ServiceNow or mail is waited out in the service, and each wait shows in the task log.',
     example: yaml.stringify({
       steps: [
         {
@@ -71,7 +60,7 @@ export const examples: TemplateExample[] = [
             owner: 'group:default/payments',
             description: 'Card ledger',
             tenant: 'labs',
-            requester: '${{ user.entity }}',
+            waitFor: 'completed',
             timeoutMinutes: 480,
           },
         },

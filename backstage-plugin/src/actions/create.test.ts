@@ -31,6 +31,7 @@ describe('landingzone:create', () => {
       tenant: 'labs',
       system: 'payments',
       requester: { name: 'Jane Doe', email: 'jane.doe@example.com' },
+      on_behalf_of: 'user:default/jane.doe',
       parameters: { javaVersion: 21 },
     });
     expect(run.outputs).toEqual({
@@ -44,6 +45,7 @@ describe('landingzone:create', () => {
       environmentRepoUrl: 'http://bitbucket.test/projects/LABS/repos/payments-api-env/browse',
       buildPipelineUrl: 'http://jenkins.test/job/labs/job/payments-api/job/build/',
       promotePipelineUrl: 'http://jenkins.test/job/labs/job/payments-api/job/promote/',
+      entityRef: 'component:default/payments-api',
     });
   });
 
@@ -76,7 +78,7 @@ describe('landingzone:create', () => {
   });
 
   it('logs progress while the landing zone is still waiting, not only at the end', async () => {
-    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail' });
+    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail', waitFor: 'completed' });
     let finished = false;
     void run.done.then(() => (finished = true));
 
@@ -161,7 +163,7 @@ describe('landingzone:create', () => {
   });
 
   it('fails the task with the approver’s reason when the request is rejected', async () => {
-    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail' });
+    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail', waitFor: 'completed' });
     await eventually(() => service.landingZones.find('lz_0001')?.landingZone.status === 'pending_approval', 'approval');
     service.landingZones.decide('lz_0001', false);
 
@@ -169,7 +171,7 @@ describe('landingzone:create', () => {
   });
 
   it('fails with a timeout that says where the landing zone stands', async () => {
-    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail', timeoutMinutes: 0.002 });
+    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail', waitFor: 'completed', timeoutMinutes: 0.002 });
 
     await expect(run.done).rejects.toThrow(
       /Landing zone lz_0001 is still pending_approval after 0.002 minutes; it goes on in the Landing Zone service \(http:\/\/servicenow\.test\/.*RITM0010001\)/,
@@ -310,6 +312,36 @@ describe('landingzone:create', () => {
     await expect(run.done).rejects.toThrow(new InputError('class: must be one of dotnet, java, web, mobile, backend'));
   });
 
+  it('ends the step by default once the approval is requested, holding no worker', async () => {
+    const run = new ActionRun(actionFor(service), { ...javaInput, tenant: 'retail' });
+    await run.done;
+
+    expect(run.outputs).toMatchObject({ status: 'pending_approval', requestNumber: 'RITM0010001' });
+    expect(run.outputs.repoUrl).toBeUndefined();
+    expect(run.logger.text()).toMatch(/waits for approval: http:\/\/servicenow\.test\/.*This task ends here/);
+  });
+
+  it('records the signed-in user even when the template passes another requester', async () => {
+    const run = new ActionRun(actionFor(service), {
+      ...javaInput,
+      requester: { name: 'Mallory', email: 'mallory@example.com' },
+    });
+    await run.done;
+
+    expect(service.creations[0]?.body).toMatchObject({
+      requester: { name: 'Jane Doe', email: 'jane.doe@example.com' },
+      on_behalf_of: 'user:default/jane.doe',
+    });
+    expect(run.logger.text()).toContain("The template's requester input is ignored");
+  });
+
+  it('fails in words when the task has no signed-in user', async () => {
+    const run = new ActionRun(actionFor(service), { ...javaInput, requester: '' }, { user: {} });
+
+    await expect(run.done).rejects.toThrow(/This task has no signed-in user/);
+    expect(service.received).toHaveLength(0);
+  });
+
   it('takes the requester from the signed-in user when the template passes none', async () => {
     const { requester: _omitted, ...input } = javaInput;
     const run = new ActionRun(actionFor(service), input, {
@@ -321,9 +353,8 @@ describe('landingzone:create', () => {
   });
 
   it('refuses a requester without an email before calling the service', async () => {
-    const run = new ActionRun(actionFor(service), {
-      ...javaInput,
-      requester: { metadata: { name: 'robot' }, spec: {} },
+    const run = new ActionRun(actionFor(service), javaInput, {
+      user: { entity: { ...jane, metadata: { name: 'robot' }, spec: {} }, ref: 'user:default/robot' },
     });
 
     await expect(run.done).rejects.toThrow(new InputError('requester: robot has no spec.profile.email in the catalog'));

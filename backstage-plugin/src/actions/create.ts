@@ -7,7 +7,7 @@ import { asTaskError } from './errors';
 import { examples } from './create.examples';
 import { type CreateOutputs, outputsFrom } from './outputs';
 import { logPreview, logProgressEvent } from './progress';
-import { toLandingZoneRequest } from './request';
+import { overridesRequester, toLandingZoneRequest } from './request';
 import { timeoutError } from './timeout';
 import { OutageWatch } from './waiting';
 
@@ -16,6 +16,8 @@ export const DEFAULT_TIMEOUT_MINUTES = 60;
 export const DRY_RUN_ID = 'dry-run';
 
 export type WaitFor = 'completed' | 'approval-requested';
+/** Holds no scaffolder worker while a change board decides; automatic tenants still finish in the task. */
+export const DEFAULT_WAIT_FOR: WaitFor = 'approval-requested';
 
 export interface CreateActionOptions {
   client: LandingZoneClient;
@@ -59,9 +61,9 @@ export function createLandingZoneAction(options: CreateActionOptions) {
           z.string().optional().describe('System the component belongs to (system:default/payments or payments).'),
         requester: z =>
           z
-            .record(z.any())
+            .any()
             .optional()
-            .describe('The requesting user: ${{ user.entity }}, or { name, email }. Defaults to the signed-in user.'),
+            .describe('Ignored: the requester is always the signed-in user (name and email from their User entity).'),
         parameters: z =>
           z.record(z.any()).optional().describe("The class's parameters (GET /v1/classes)."),
         waitFor: z =>
@@ -69,7 +71,7 @@ export function createLandingZoneAction(options: CreateActionOptions) {
             .enum(['completed', 'approval-requested'])
             .optional()
             .describe(
-              'completed (default): wait until the landing zone is ready. approval-requested: return once a ServiceNow approval is pending.',
+              'approval-requested (default): end the step once a ServiceNow approval is pending, holding no worker while it waits; a tenant approved automatically is followed until ready. completed: always wait until the landing zone is ready.',
             ),
         timeoutMinutes: z =>
           z
@@ -93,10 +95,20 @@ export function createLandingZoneAction(options: CreateActionOptions) {
         promotePipelineUrl: z => z.string().optional().describe('Jenkins promote pipeline.'),
         approvalUrl: z => z.string().optional().describe('ServiceNow request.'),
         requestNumber: z => z.string().optional().describe('ServiceNow request number (RITM…).'),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe('The new component (component:default/<name>), once completed; the service registers it.'),
       },
     },
     async handler(ctx) {
-      const request = toLandingZoneRequest(ctx.input, ctx.user?.entity);
+      const request = toLandingZoneRequest(ctx.input, ctx.user);
+      if (overridesRequester(ctx.input, request.requester)) {
+        ctx.logger.warn(
+          `The template's requester input is ignored: the landing zone is requested for the signed-in user, ${request.on_behalf_of ?? request.requester.email}`,
+        );
+      }
 
       if (ctx.isDryRun) {
         ctx.logger.info(`Dry run: previewing ${request.class} landing zone ${request.name} for ${request.tenant}`);
@@ -121,7 +133,7 @@ export function createLandingZoneAction(options: CreateActionOptions) {
       });
       ctx.logger.info(`Landing zone ${id} requested (${request.class} ${request.name} for ${request.tenant})`);
 
-      const waitFor: WaitFor = ctx.input.waitFor ?? 'completed';
+      const waitFor: WaitFor = ctx.input.waitFor ?? DEFAULT_WAIT_FOR;
       const minutes = ctx.input.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
       const timeout = AbortSignal.timeout(minutes * 60_000);
       const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
@@ -158,7 +170,9 @@ export function createLandingZoneAction(options: CreateActionOptions) {
         ctx.logger.info(
           landingZone.status === 'completed'
             ? `Landing zone ${id} completed`
-            : `Landing zone ${id} waits for approval: ${landingZone.links.approval}`,
+            : `Landing zone ${id} waits for approval: ${landingZone.links.approval}. ` +
+                'This task ends here; once approved, the service creates everything, registers the ' +
+                'component in the catalog and notifies the requester.',
         );
         return;
       }

@@ -13,6 +13,7 @@ export interface CreateOutputs {
   promotePipelineUrl?: string;
   approvalUrl?: string;
   requestNumber?: string;
+  entityRef?: string;
 }
 
 const CATALOG_INFO_FILE = 'catalog-info.yaml';
@@ -31,6 +32,7 @@ export function outputsFrom(landingZone: LandingZone): CreateOutputs {
     promotePipelineUrl: links.promote_pipeline,
     approvalUrl: links.approval,
     requestNumber: links.request_number,
+    entityRef: landingZone.status === 'completed' ? `component:default/${landingZone.name}` : undefined,
   });
 }
 

@@ -11,16 +11,24 @@ describe('toLandingZoneRequest', () => {
   };
 
   it('sends no system and empty parameters when the form left them out', () => {
-    const request = toLandingZoneRequest(base, { metadata: { name: 'jo' }, spec: { profile: { email: 'jo@example.com' } } });
-    expect(request).toEqual({ ...base, requester: { name: 'jo', email: 'jo@example.com' }, parameters: {} });
+    const request = toLandingZoneRequest(base, {
+      entity: { metadata: { name: 'jo' }, spec: { profile: { email: 'jo@example.com' } } },
+    });
+    expect(request).toEqual({
+      ...base,
+      requester: { name: 'jo', email: 'jo@example.com' },
+      on_behalf_of: 'user:default/jo',
+      parameters: {},
+    });
   });
 
-  it('prefers the requester the template passes over the signed-in user', () => {
+  it('always requests for the signed-in user, whatever requester the template passes', () => {
     const request = toLandingZoneRequest(
       { ...base, requester: { name: 'Ann', email: 'ann@example.com' } },
-      { metadata: { name: 'jo' }, spec: { profile: { email: 'jo@example.com' } } },
+      { entity: { metadata: { name: 'jo' }, spec: { profile: { email: 'jo@example.com' } } }, ref: 'user:default/jo' },
     );
-    expect(request.requester).toEqual({ name: 'Ann', email: 'ann@example.com' });
+    expect(request.requester).toEqual({ name: 'jo', email: 'jo@example.com' });
+    expect(request.on_behalf_of).toBe('user:default/jo');
   });
 });
 
@@ -31,9 +39,16 @@ describe('requesterFrom', () => {
     ).toEqual({ name: 'Jane Doe', email: 'j@example.com' });
   });
 
-  it('says what to pass when there is no user at all', () => {
+  it('says that the task has no signed-in user when there is none', () => {
     expect(() => requesterFrom(undefined)).toThrow(InputError);
-    expect(() => requesterFrom(undefined)).toThrow(/pass \$\{\{ user.entity \}\}/);
+    expect(() => requesterFrom('')).toThrow(/This task has no signed-in user/);
+    expect(() => requesterFrom(undefined)).not.toThrow(/user\.entity/);
+  });
+
+  it('names a signed-in user who has no User entity', () => {
+    expect(() => requesterFrom(undefined, 'user:default/ghost')).toThrow(
+      /the signed-in user user:default\/ghost has no User entity in the catalog/,
+    );
   });
 });
 

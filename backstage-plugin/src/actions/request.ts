@@ -1,4 +1,4 @@
-import { parseEntityRef } from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import type { LandingZoneRequest, Requester } from '../client/types';
 
@@ -10,22 +10,32 @@ export interface CreateInput {
   description: string;
   tenant: string;
   system?: string;
-  requester?: Record<string, unknown>;
+  /** Accepted for older templates and ignored: the signed-in user is the requester. */
+  requester?: unknown;
   parameters?: Record<string, unknown>;
 }
 
-/** Builds the service's request body from the action input. */
-export function toLandingZoneRequest(
-  input: CreateInput,
-  userEntity: unknown,
-): LandingZoneRequest {
+/** Who started the task, as the scaffolder knows it (`ctx.user`). */
+export interface TaskUser {
+  entity?: unknown;
+  ref?: string;
+}
+
+export const NO_SIGNED_IN_USER =
+  'This task has no signed-in user, so there is no one to request the landing zone for. ' +
+  'Start it from the Backstage "Create" page while signed in as a user with a User entity ' +
+  'in the catalog; tasks started with a service token cannot request landing zones.';
+
+/** Builds the service's request body from the action input and the signed-in user. */
+export function toLandingZoneRequest(input: CreateInput, user: TaskUser | undefined): LandingZoneRequest {
   const request: LandingZoneRequest = {
     name: input.name,
     class: input.class,
     owner: input.owner,
     description: input.description,
     tenant: input.tenant,
-    requester: requesterFrom(input.requester ?? userEntity),
+    requester: requesterFrom(user?.entity, user?.ref),
+    on_behalf_of: userRef(user),
     parameters: input.parameters ?? {},
   };
   const system = systemName(input.system);
@@ -35,30 +45,56 @@ export function toLandingZoneRequest(
   return request;
 }
 
-/**
- * Accepts a Backstage User entity (what `${{ user.entity }}` gives) or a plain
- * `{ name, email }` object.
- */
-export function requesterFrom(source: unknown): Requester {
-  if (!isRecord(source)) {
+/** True when the template passed a `requester` that is not the signed-in user. */
+export function overridesRequester(input: CreateInput, requester: Requester): boolean {
+  if (!isRecord(input.requester)) {
+    return false;
+  }
+  try {
+    const given = requesterFrom(input.requester);
+    return given.email !== requester.email;
+  } catch {
+    return true;
+  }
+}
+
+/** Name and email of the signed-in user, from their catalog entity's `spec.profile`. */
+export function requesterFrom(entity: unknown, ref?: string): Requester {
+  if (!isRecord(entity)) {
     throw new InputError(
-      'requester: no requester given and the task has no signed-in user; pass ${{ user.entity }}',
+      ref
+        ? `requester: the signed-in user ${ref} has no User entity in the catalog; add one with spec.profile.email`
+        : NO_SIGNED_IN_USER,
     );
   }
-  if (typeof source.name === 'string' && typeof source.email === 'string') {
-    return { name: source.name, email: source.email };
+  if (typeof entity.name === 'string' && typeof entity.email === 'string' && !('metadata' in entity)) {
+    return { name: entity.name, email: entity.email };
   }
-  const metadata = isRecord(source.metadata) ? source.metadata : {};
-  const spec = isRecord(source.spec) ? source.spec : {};
+  const metadata = isRecord(entity.metadata) ? entity.metadata : {};
+  const spec = isRecord(entity.spec) ? entity.spec : {};
   const profile = isRecord(spec.profile) ? spec.profile : {};
   const email = nonEmptyString(profile.email);
   if (!email) {
     const who = nonEmptyString(metadata.name) ?? 'the requester';
     throw new InputError(`requester: ${who} has no spec.profile.email in the catalog`);
   }
-  const name =
-    nonEmptyString(profile.displayName) ?? nonEmptyString(metadata.name) ?? email;
+  const name = nonEmptyString(profile.displayName) ?? nonEmptyString(metadata.name) ?? email;
   return { name, email };
+}
+
+function userRef(user: TaskUser | undefined): string | undefined {
+  if (user?.ref) {
+    return user.ref;
+  }
+  const entity = user?.entity;
+  if (isRecord(entity) && isRecord(entity.metadata) && typeof entity.metadata.name === 'string') {
+    return stringifyEntityRef({
+      kind: 'user',
+      namespace: nonEmptyString(entity.metadata.namespace) ?? 'default',
+      name: entity.metadata.name,
+    });
+  }
+  return undefined;
 }
 
 /** `system:default/payments` (what EntityPicker gives) and `payments` both become `payments`. */

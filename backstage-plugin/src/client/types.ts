@@ -52,6 +52,8 @@ export interface LandingZoneRequest {
   description: string;
   tenant: string;
   requester: Requester;
+  /** The signed-in user's entity reference; they get the Backstage notifications. */
+  on_behalf_of?: string;
   system?: string;
   parameters: Record<string, unknown>;
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Annotated
 
@@ -29,3 +30,17 @@ def require_token(
         raise ApiError(
             401, ("header", "authorization"), "the bearer token is not valid", "unauthorized"
         )
+    request.state.token_fingerprint = token_fingerprint(credentials.credentials)
+
+
+def token_fingerprint(token: str) -> str:
+    """Names which of the service's tokens was used, without revealing it."""
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _fingerprint(request: Request) -> str | None:
+    fingerprint: str | None = getattr(request.state, "token_fingerprint", None)
+    return fingerprint
+
+
+TokenFingerprint = Annotated[str | None, Depends(_fingerprint)]

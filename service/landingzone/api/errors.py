@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from landingzone.landing_zone.models import PATTERN_WORDS
+
 
 class ApiError(Exception):
     def __init__(self, status: int, loc: Sequence[str], msg: str, kind: str) -> None:
@@ -36,6 +38,9 @@ def _plain(errors: Sequence[Any]) -> list[dict[str, Any]]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
         message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "string_pattern_mismatch":
+            pattern = str((error.get("ctx") or {}).get("pattern", ""))
+            message = PATTERN_WORDS.get(pattern, "is not in the expected form")
         plain.append({"loc": loc, "msg": message, "type": str(error.get("type", "value_error"))})
     return plain
 

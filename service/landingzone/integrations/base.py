@@ -287,3 +287,29 @@ class MailMessage:
 
 class Mailer(Protocol):
     def send(self, message: MailMessage) -> None: ...
+
+
+# ---------------------------------------------------------------- developer portal
+
+Severity = Literal["critical", "high", "normal", "low"]
+
+
+@dataclass(frozen=True)
+class Notification:
+    user_ref: str  # user:default/jane.doe
+    title: str
+    description: str
+    link: str | None
+    severity: Severity
+    scope: str  # one notification per scope: a replay updates it rather than adding another
+
+
+class DeveloperPortal(Protocol):
+    @property
+    def notifications_enabled(self) -> bool: ...
+
+    def register_component(self, location_url: str) -> bool:
+        """Register the catalog-info.yaml at `location_url`; False when it already was."""
+        ...
+
+    def notify(self, notification: Notification) -> None: ...

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from landingzone.config import Settings
-from landingzone.integrations.base import ApprovalDesk, Mailer, PipelineServer, RepositoryHost
+from landingzone.integrations.backstage.config import BackstageConfig
+from landingzone.integrations.backstage.plugin import BackstagePortal
+from landingzone.integrations.base import (
+    ApprovalDesk,
+    DeveloperPortal,
+    Mailer,
+    PipelineServer,
+    RepositoryHost,
+)
 from landingzone.integrations.bitbucket.config import BitbucketConfig
 from landingzone.integrations.bitbucket.plugin import BitbucketRepositoryHost
 from landingzone.integrations.jenkins.config import JenkinsConfig
@@ -22,6 +30,20 @@ class Integrations:
     pipelines: PipelineServer
     approvals: ApprovalDesk
     mailer: Mailer
+    portal: DeveloperPortal | None  # None: no Backstage API configured
+
+
+def build_portal(settings: Settings) -> DeveloperPortal | None:
+    if settings.backstage_token is None:
+        return None
+    return BackstagePortal(
+        BackstageConfig(
+            url=settings.backstage_url,
+            token=settings.backstage_token,
+            notifications=settings.backstage_notifications,
+            timeout_s=settings.call_timeout_seconds,
+        )
+    )
 
 
 def build_integrations(settings: Settings) -> Integrations:
@@ -67,4 +89,5 @@ def build_integrations(settings: Settings) -> Integrations:
                 timeout_s=timeout,
             )
         ),
+        portal=build_portal(settings),
     )

@@ -41,6 +41,7 @@ from landingzone.landing_zone.workflows import (
 
 log = logging.getLogger("landingzone.lifecycle")
 LIVE_WORKFLOW = {"PENDING", "ENQUEUED"}
+SUBMITTED_WITH = "__submitted_with__"  # kept beside the request, outside its identity
 
 
 class Conflict(Exception):
@@ -55,8 +56,17 @@ def status_url(runtime: Runtime, landing_zone_id: str) -> str:
     return f"{runtime.configuration.settings.public_url}/#{landing_zone_id}"
 
 
-def submit(runtime: Runtime, request: LandingZoneRequest, key: str | None) -> tuple[Record, bool]:
-    """Accept a request; returns the landing zone and whether it is new."""
+def submit(
+    runtime: Runtime,
+    request: LandingZoneRequest,
+    key: str | None,
+    submitted_with: str | None = None,
+) -> tuple[Record, bool]:
+    """Accept a request; returns the landing zone and whether it is new.
+
+    `submitted_with` is the fingerprint of the token that sent it; it is not part of the
+    request's identity, so a retry with another of the service's tokens is the same request.
+    """
     check_request(request, runtime.configuration.platform, runtime.classes)
     payload = request.model_dump(mode="json", by_alias=True)
     digest = request_hash(payload)
@@ -68,7 +78,8 @@ def submit(runtime: Runtime, request: LandingZoneRequest, key: str | None) -> tu
         raise taken
     landing_zone_id = "lz_" + secrets.token_hex(10)
     try:
-        record = store.insert(landing_zone_id, payload, digest, key)
+        stored = {**payload, SUBMITTED_WITH: submitted_with} if submitted_with else payload
+        record = store.insert(landing_zone_id, stored, digest, key)
     except DuplicateKey as duplicate:
         return _same_or_conflict(duplicate.existing, digest), False
     except NameTaken:
@@ -223,6 +234,8 @@ def view(runtime: Runtime, record: Record) -> LandingZoneView:
         description=request["description"],
         system=request.get("system"),
         requester=request["requester"],
+        on_behalf_of=request.get("on_behalf_of"),
+        submitted_with=request.get(SUBMITTED_WITH),
         status=record.status,
         created_at=record.created_at,
         updated_at=record.updated_at,

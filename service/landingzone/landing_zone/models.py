@@ -11,6 +11,23 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 NAME_PATTERN = r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 OWNER_PATTERN = r"^(?:group:)?(?:[a-z0-9][a-z0-9_-]{0,62}/)?[a-z0-9][a-z0-9._-]{0,62}$"
+CLASS_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
+TENANT_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+SYSTEM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+USER_REF_PATTERN = r"^user:(?:[A-Za-z0-9][A-Za-z0-9._-]{0,62}/)?[A-Za-z0-9][A-Za-z0-9._@+-]{0,62}$"
+# What a 422 says instead of echoing a regular expression at a template author.
+PATTERN_WORDS: dict[str, str] = {
+    NAME_PATTERN: "must be 1 to 63 lower-case letters, digits and hyphens, starting with a letter "
+    "and not ending with a hyphen",
+    OWNER_PATTERN: "must be a group entity reference such as group:default/payments, or a group "
+    "name of lower-case letters, digits, dots, underscores and hyphens",
+    CLASS_PATTERN: "must be 1 to 32 lower-case letters, digits and hyphens, starting with a letter",
+    TENANT_PATTERN: "must be 1 to 63 lower-case letters, digits and hyphens, "
+    "starting with a letter",
+    SYSTEM_PATTERN: "must be 1 to 63 lower-case letters, digits, dots, underscores and hyphens, "
+    "starting with a letter or digit",
+    USER_REF_PATTERN: "must be a user entity reference such as user:default/jane.doe",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -68,16 +85,23 @@ class LandingZoneRequest(BaseModel):
         description="Component name: lower-case letters, digits and hyphens, 2 to 63 characters.",
         examples=["payments-api"],
     )
-    class_: str = Field(alias="class", pattern=r"^[a-z][a-z0-9-]{0,31}$", examples=["java"])
+    class_: str = Field(alias="class", pattern=CLASS_PATTERN, examples=["java"])
     owner: str = Field(
         pattern=OWNER_PATTERN,
         description="Backstage Group entity reference.",
         examples=["group:default/payments"],
     )
     description: str = Field(min_length=1, max_length=1000)
-    tenant: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", examples=["labs"])
+    tenant: str = Field(pattern=TENANT_PATTERN, examples=["labs"])
     requester: Requester
-    system: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")
+    on_behalf_of: str | None = Field(
+        default=None,
+        pattern=USER_REF_PATTERN,
+        description="The signed-in Backstage user the request is made for; they get the "
+        "Backstage notifications.",
+        examples=["user:default/jane.doe"],
+    )
+    system: str | None = Field(default=None, pattern=SYSTEM_PATTERN)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("description")
@@ -133,6 +157,15 @@ class LandingZoneView(BaseModel):
     description: str
     system: str | None
     requester: Requester
+    on_behalf_of: str | None = Field(
+        default=None, description="The Backstage user the landing zone was requested for."
+    )
+    submitted_with: str | None = Field(
+        default=None,
+        description="Fingerprint of the API token that submitted the request "
+        "(`sha256:` and the first 16 hex digits of its SHA-256), never the token.",
+        examples=["sha256:5f1e2b0c9a7d4e31"],
+    )
     status: Status
     created_at: datetime
     updated_at: datetime

@@ -14,6 +14,7 @@ from landingzone.integrations.base import (
 from landingzone.landing_zone import runtime, steps
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
+from landingzone.landing_zone.portal import notify_in_portal, register_in_catalog
 from landingzone.landing_zone.progress import (
     Run,
     add_links,
@@ -62,6 +63,8 @@ def provision_workflow(run: Run, plan: Plan, record: ApprovalRecord, status_url:
     with failing_as(run, "notify"):
         message = outcome_message(plan, "completed", links, status_url, run_number=run.number)
         steps.send_mail(run, "notify", message)
+    register_in_catalog(run, "notify", links)
+    notify_in_portal(run, "notify", plan, "completed", links, status_url)
     stage_finished(run, "notify", f"notify: email sent to {plan.requester_email}")
     set_status(run, Status.COMPLETED)
 

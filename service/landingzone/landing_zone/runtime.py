@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from landingzone.config import Configuration
-from landingzone.integrations.base import ApprovalDesk, Mailer, PipelineServer, RepositoryHost
+from landingzone.integrations.base import (
+    ApprovalDesk,
+    DeveloperPortal,
+    Mailer,
+    PipelineServer,
+    RepositoryHost,
+)
 from landingzone.landing_zone.breakers import Breakers
 from landingzone.landing_zone.store import Store
 from landingzone.rendering.classes import ProjectClass
@@ -21,6 +27,7 @@ class Runtime:
     pipelines: PipelineServer
     approvals: ApprovalDesk
     mailer: Mailer
+    portal: DeveloperPortal | None = None  # None: no Backstage API configured
     breakers: Breakers = field(default_factory=lambda: Breakers(5, 30.0))
 
 

@@ -52,6 +52,7 @@ class Plan:
     branch_restrictions: tuple[str, ...]
     failure_policy: str
     environment_scopes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    requester_ref: str | None = None  # user:default/jane.doe, for Backstage notifications
 
     @property
     def image(self) -> str:
@@ -131,6 +132,7 @@ def make_plan(
         system=request.system or "",
         requester_name=request.requester.name,
         requester_email=str(request.requester.email),
+        requester_ref=request.on_behalf_of,
         parameters=parameters,
         names=derive_names(request, platform),
         approval_required=tenant.approval == "required",

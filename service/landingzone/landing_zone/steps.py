@@ -41,7 +41,7 @@ def load_plan(run: Run) -> Plan:
     if record is None:
         raise PermanentError("landing-zone", f"landing zone {run.landing_zone_id} is gone")
     request = LandingZoneRequest.model_validate(
-        {k: v for k, v in record.request.items() if k != "__hash__"}
+        {k: v for k, v in record.request.items() if not k.startswith("__")}
     )
     try:
         return make_plan(run.landing_zone_id, request, rt.configuration.platform, rt.classes)

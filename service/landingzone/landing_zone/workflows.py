@@ -14,6 +14,7 @@ from landingzone.landing_zone import runtime, steps
 from landingzone.landing_zone.compensation import compensate
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
+from landingzone.landing_zone.portal import notify_in_portal
 from landingzone.landing_zone.progress import (
     Run,
     add_links,
@@ -149,6 +150,7 @@ def _finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: s
     links = {"approval": record.url}
     message = outcome_message(plan, "rejected", links, status_url, reason, run_number=run.number)
     steps.send_mail(run, "approve", message)
+    notify_in_portal(run, "approve", plan, "rejected", links, status_url, reason)
     return Status.REJECTED.value
 
 
@@ -178,3 +180,5 @@ def _tell_it_failed(run: Run, plan: Plan, reason: str, status_url: str) -> None:
         steps.send_mail(run, "notify", message)
     except IntegrationError:
         note(run, "failure-mail", "notify", "could not email the requester about the failure", {})
+    links = steps.current_links(run)
+    notify_in_portal(run, "notify", plan, "failed", links, status_url, reason)

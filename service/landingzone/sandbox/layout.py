@@ -31,6 +31,7 @@ TUNABLE_PREFIXES = (
     "LZ_HEARTBEAT_",
     "LZ_REPLICA_",
     "LZ_FIRST_BUILD_",
+    "LZ_BACKSTAGE_",  # tests/e2e_backstage points the service at its real Backstage
 )
 
 

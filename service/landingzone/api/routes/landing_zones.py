@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from landingzone.api.auth import TokenFingerprint
 from landingzone.api.deps import RuntimeDep
 from landingzone.api.errors import ApiError, not_found
 from landingzone.landing_zone import lifecycle
@@ -60,10 +61,14 @@ def _record(runtime: Runtime, landing_zone_id: str) -> Record:
     "/landing-zones", status_code=202, response_model=LandingZoneView, response_model_by_alias=True
 )
 def create_landing_zone(
-    body: LandingZoneRequest, runtime: RuntimeDep, response: Response, key: IdempotencyKey = None
+    body: LandingZoneRequest,
+    runtime: RuntimeDep,
+    response: Response,
+    submitted_with: TokenFingerprint,
+    key: IdempotencyKey = None,
 ) -> LandingZoneView:
     try:
-        record, created = lifecycle.submit(runtime, body, key)
+        record, created = lifecycle.submit(runtime, body, key, submitted_with)
     except RequestRejected as error:
         raise _rejected(error) from error
     except lifecycle.Conflict as conflict:
