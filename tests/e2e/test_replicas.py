@@ -148,22 +148,43 @@ def test_a_burst_across_two_replicas_completes_once_each(
     assert _executors(shared_sandbox, ids) <= {"local", second_replica.executor_id}
 
 
+def _pending_on(sandbox: Sandbox, executor_id: str) -> list[str]:
+    """Workflows the replica is running right now."""
+    assert sandbox.database_url is not None
+    engine = sa.create_engine(
+        sandbox.database_url.replace("postgresql://", "postgresql+psycopg://")
+    )
+    with engine.connect() as connection:
+        found = list(
+            connection.execute(
+                sa.text(
+                    "SELECT workflow_uuid FROM dbos.workflow_status"
+                    " WHERE executor_id = :executor AND status = 'PENDING'"
+                ),
+                {"executor": executor_id},
+            ).scalars()
+        )
+    engine.dispose()
+    return found
+
+
 def test_a_replica_that_dies_for_good_leaves_no_work_behind(
     shared_sandbox: Sandbox, second_replica: Replica
 ) -> None:
     sandbox = shared_sandbox
     ids = _burst(sandbox, second_replica, "orphan", 20)
 
-    def completed() -> int:
-        return sum(sandbox.get(i)["status"] == "completed" for i in ids)
-
-    done_before = wait_for(lambda: completed() >= 3 and completed(), "a few to complete", 180)
+    in_flight = wait_for(
+        lambda: _pending_on(sandbox, second_replica.executor_id),
+        "the second replica to be running landing zones",
+        timeout=120,
+    )
     second_replica.process.send_signal(signal.SIGKILL)  # and it never comes back
     second_replica.process.wait(timeout=10)
-    unfinished_at_kill = 20 - done_before
 
     finished = [sandbox.wait_status(i, {"completed", "failed", "cancelled"}, 300) for i in ids]
 
     assert [f["status"] for f in finished] == ["completed"] * 20
-    assert unfinished_at_kill > 0
+    assert in_flight, "the dead replica had work in flight"
+    assert _pending_on(sandbox, second_replica.executor_id) == [], "all of it was taken over"
     _assert_once_each(sandbox, "orphan", ids)
