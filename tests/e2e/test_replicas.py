@@ -117,23 +117,27 @@ def _assert_once_each(sandbox: Sandbox, prefix: str, ids: list[str]) -> None:
     assert all(len(records(snow, "sc_req_item", {"correlation_id": i})) == 1 for i in ids)
 
 
-def _executors(sandbox: Sandbox, ids: list[str]) -> set[str]:
+def _scalars(sandbox: Sandbox, sql: str, **params: object) -> list[str]:
+    """One column of a query on the shared PostgreSQL, where DBOS keeps its workflows."""
     assert sandbox.database_url is not None
     engine = sa.create_engine(
         sandbox.database_url.replace("postgresql://", "postgresql+psycopg://")
     )
     with engine.connect() as connection:
-        found = set(
-            connection.execute(
-                sa.text(
-                    "SELECT DISTINCT executor_id FROM dbos.workflow_status"
-                    " WHERE name LIKE '%provision%' AND workflow_uuid = ANY(:ids)"
-                ),
-                {"ids": [f"{i}:provision-0" for i in ids]},
-            ).scalars()
-        )
+        found = [str(value) for value in connection.execute(sa.text(sql), params).scalars()]
     engine.dispose()
     return found
+
+
+def _executors(sandbox: Sandbox, ids: list[str]) -> set[str]:
+    return set(
+        _scalars(
+            sandbox,
+            "SELECT DISTINCT executor_id FROM dbos.workflow_status"
+            " WHERE name LIKE '%provision%' AND workflow_uuid = ANY(:ids)",
+            ids=[f"{i}:provision-0" for i in ids],
+        )
+    )
 
 
 def test_a_burst_across_two_replicas_completes_once_each(
@@ -150,22 +154,12 @@ def test_a_burst_across_two_replicas_completes_once_each(
 
 def _pending_on(sandbox: Sandbox, executor_id: str) -> list[str]:
     """Workflows the replica is running right now."""
-    assert sandbox.database_url is not None
-    engine = sa.create_engine(
-        sandbox.database_url.replace("postgresql://", "postgresql+psycopg://")
+    return _scalars(
+        sandbox,
+        "SELECT workflow_uuid FROM dbos.workflow_status"
+        " WHERE executor_id = :executor AND status = 'PENDING'",
+        executor=executor_id,
     )
-    with engine.connect() as connection:
-        found = list(
-            connection.execute(
-                sa.text(
-                    "SELECT workflow_uuid FROM dbos.workflow_status"
-                    " WHERE executor_id = :executor AND status = 'PENDING'"
-                ),
-                {"executor": executor_id},
-            ).scalars()
-        )
-    engine.dispose()
-    return found
 
 
 def test_a_replica_that_dies_for_good_leaves_no_work_behind(

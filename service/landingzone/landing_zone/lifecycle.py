@@ -117,27 +117,16 @@ def reconcile(runtime: Runtime) -> tuple[int, int]:
     """
     started = failed = 0
     for record in runtime.store.unfinished():
-        statuses = {
-            name: getattr(DBOS.get_workflow_status(name), "status", None)
-            for name in _workflows_of(record)
-        }
-        if any(status in LIVE_WORKFLOW for status in statuses.values()):
+        if any(_status(name) in LIVE_WORKFLOW for name in _workflows_of(record)):
             continue
-        if statuses[workflow_id(record.id, record.run)] is None:
+        if _status(workflow_id(record.id, record.run)) is None:
             start(runtime, record.id, record.run)
             started += 1
             continue
         current = runtime.store.get(record.id)  # it may have just finished
         if current is None or current.status.terminal or current.run != record.run:
             continue
-        stage = next(
-            (
-                s.name
-                for s in runtime.store.steps.of(record.id)
-                if s.status is not StepStatus.SUCCEEDED
-            ),
-            "plan",
-        )
+        stage = runtime.store.steps.interrupted(record.id)
         runtime.store.set_status(
             record.id,
             Status.FAILED,
@@ -146,6 +135,10 @@ def reconcile(runtime: Runtime) -> tuple[int, int]:
         log.warning("landing zone %s had no live workflow; marked failed", record.id)
         failed += 1
     return started, failed
+
+
+def _status(workflow: str) -> str | None:
+    return getattr(DBOS.get_workflow_status(workflow), "status", None)
 
 
 def _workflows_of(record: Record) -> list[str]:
@@ -182,7 +175,7 @@ def retry(runtime: Runtime, record: Record) -> None:
     if waits and not record.status.terminal:
         for wait in waits:
             target = str(wait.get("workflow_id", ""))
-            if getattr(DBOS.get_workflow_status(target), "status", None) in LIVE_WORKFLOW:
+            if _status(target) in LIVE_WORKFLOW:
                 DBOS.send(target, "now", topic=RETRY_NOW_TOPIC)
         return
     if record.status is not Status.FAILED:

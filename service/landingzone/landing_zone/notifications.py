@@ -35,6 +35,11 @@ _SUBJECTS = {
 }
 
 
+def outcome_title(status: str, name: str) -> str:
+    """What the email's subject and the Backstage notification's title say."""
+    return _SUBJECTS[status].format(name=name)
+
+
 def outcome_message(
     plan: Plan,
     status: str,
@@ -66,7 +71,7 @@ def outcome_message(
     return MailMessage(
         message_id=f"<{plan.landing_zone_id}.{status}{_run_suffix(run_number)}@landingzone>",
         to=(plan.requester_email, *([copy_to] if copy_to else [])),
-        subject=_SUBJECTS[status].format(name=plan.name),
+        subject=outcome_title(status, plan.name),
         text=_environment.get_template("outcome.txt.j2").render(context),
         html=_environment.get_template("outcome.html.j2").render(context),
     )

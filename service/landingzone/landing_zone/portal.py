@@ -12,15 +12,11 @@ from collections.abc import Mapping
 
 from landingzone.integrations.base import IntegrationError, Notification, Severity
 from landingzone.landing_zone import runtime
+from landingzone.landing_zone.notifications import outcome_title
 from landingzone.landing_zone.progress import Run, note
 from landingzone.landing_zone.resilience import external
 from landingzone.landing_zone.service import Plan
 
-_TITLES = {
-    "completed": "Your landing zone {name} is ready",
-    "rejected": "Your landing zone {name} was not approved",
-    "failed": "Your landing zone {name} could not be completed",
-}
 _SEVERITY: dict[str, Severity] = {"completed": "normal", "rejected": "high", "failed": "high"}
 
 
@@ -108,7 +104,7 @@ def _notification(
     assert plan.requester_ref is not None
     return Notification(
         user_ref=plan.requester_ref,
-        title=_TITLES[outcome].format(name=plan.name),
+        title=outcome_title(outcome, plan.name),
         description=description or f"Landing zone {plan.landing_zone_id}",
         link=link or status_url,
         severity=_SEVERITY[outcome],

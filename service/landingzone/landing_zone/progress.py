@@ -146,7 +146,7 @@ def waiting(run: Run, wait: Wait) -> None:
     store = runtime.current().store
     store.steps.set_waiting(run.landing_zone_id, wait.step, wait.view())
     store.steps.count_attempt(run.landing_zone_id, wait.step)
-    at = _iso(wait.next_attempt_at).removesuffix("Z").split("T")[1] + "Z"
+    at = datetime.fromtimestamp(wait.next_attempt_at, UTC).strftime("%H:%M:%SZ")
     store.events.append(
         run.landing_zone_id,
         run.key(wait.step, "waiting", wait.key, str(wait.attempts)),

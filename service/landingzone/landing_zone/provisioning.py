@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dbos import DBOS, SetWorkflowID, WorkflowHandle
 
 from landingzone.integrations.base import (
@@ -130,10 +132,8 @@ def _stage_pipelines(run: Run, plan: Plan, repository: Repository, env: Reposito
             script_path="Jenkinsfile",
             description=f"Builds, tests and publishes {plan.image}",
         )
-        promote = PipelineDefinition(
-            clone_url=repository.clone_url,
-            credentials_id=plan.credentials_id,
-            branch=plan.default_branch,
+        promote = replace(
+            build,
             script_path="Jenkinsfile.promote",
             description=f"Promotes {plan.image} to {', '.join(ENVIRONMENTS)} ({env.browse_url})",
             parameters=(

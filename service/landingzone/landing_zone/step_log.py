@@ -44,6 +44,14 @@ class StepLog:
             for row in rows
         ]
 
+    def interrupted(self, landing_zone_id: str) -> str:
+        """Where an interruption belongs: the step in progress, else the first unfinished."""
+        rows = self.of(landing_zone_id)
+        busy = [r.name for r in rows if r.status in (StepStatus.RUNNING, StepStatus.WAITING)]
+        done = (StepStatus.SUCCEEDED, StepStatus.SKIPPED)
+        unfinished = [r.name for r in rows if r.status not in done]
+        return (busy or unfinished or ["plan"])[0]
+
     def set_waiting(self, landing_zone_id: str, name: str, wait: Mapping[str, Any]) -> None:
         where = (steps.c.landing_zone_id == landing_zone_id) & (steps.c.name == name)
         with writing(self.engine) as tx:

@@ -26,7 +26,7 @@ from landingzone.integrations.base import (
     Repository,
 )
 from landingzone.landing_zone import runtime, workspace
-from landingzone.landing_zone.models import LandingZoneRequest, StepStatus
+from landingzone.landing_zone.models import LandingZoneRequest
 from landingzone.landing_zone.progress import Run
 from landingzone.landing_zone.resilience import external
 from landingzone.landing_zone.service import Plan, RequestRejected, make_plan
@@ -124,10 +124,7 @@ def current_resources(run: Run) -> dict[str, Any]:
 @DBOS.step()
 def active_stage(run: Run) -> str:
     """The stage in progress (or the last one that failed): where an interruption belongs."""
-    rows = runtime.current().store.steps.of(run.landing_zone_id)
-    busy = [r.name for r in rows if r.status in (StepStatus.RUNNING, StepStatus.WAITING)]
-    failed = [r.name for r in rows if r.status is StepStatus.FAILED]
-    return (busy or failed or ["plan"])[0]
+    return runtime.current().store.steps.interrupted(run.landing_zone_id)
 
 
 @DBOS.step()
