@@ -46,9 +46,15 @@ class Settings(BaseSettings):
     servicenow_use_ssl: bool = False
     servicenow_username: str = "landingzone"
     servicenow_password: SecretStr = SecretStr("changeme")
+    servicenow_mode: Literal["catalog", "table"] = Field(
+        default="catalog",
+        description="catalog: order the tenant's catalog item, whose flow asks for approval. "
+        "table: insert a requested item through the Table API, for instances whose own "
+        "business rule asks for approval on insert.",
+    )
     servicenow_table: str = "sc_req_item"
     servicenow_callback_secret: SecretStr = SecretStr("changeme")
-    # The field of the request that names the tenant's approval group (a sys_user_group).
+    # Table mode: the field of the inserted item that names the tenant's approval group.
     servicenow_approval_group_field: str | None = "assignment_group"
 
     smtp_host: str = "127.0.0.1"
@@ -161,6 +167,8 @@ class GlobalScope(_Strict):
     jenkins_credentials_id: str = "bitbucket-http"
     default_branch: str = "main"
     failure_policy: Literal["compensate", "keep"] = "compensate"
+    # The ServiceNow catalog item ordered for a landing zone (its name or sys_id).
+    servicenow_catalog_item: str | None = None
     branch_restrictions: list[Literal["no-deletes", "fast-forward-only", "pull-request-only"]] = []
     environments: dict[str, dict[str, Any]] = {}
 
@@ -175,6 +183,7 @@ class Tenant(_Strict):
     jenkins_folder: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
     approval: Literal["automatic", "required"] = "required"
     approval_group: str | None = None
+    servicenow_catalog_item: str | None = None  # overrides the global one
     owner_permission: Literal["REPO_READ", "REPO_WRITE", "REPO_ADMIN"] = "REPO_WRITE"
     environments: dict[str, dict[str, Any]] = {}
     projects: dict[str, ProjectScope] = {}
@@ -188,6 +197,9 @@ class PlatformConfig(_Strict):
     def load(cls, path: Path) -> PlatformConfig:
         with path.open(encoding="utf-8") as handle:
             return cls.model_validate(yaml.safe_load(handle))
+
+    def catalog_item(self, tenant: str) -> str | None:
+        return self.tenants[tenant].servicenow_catalog_item or self.global_.servicenow_catalog_item
 
     def environment_scopes(self, tenant: str, name: str) -> list[tuple[str, dict[str, Any]]]:
         """Environment maps ordered from least to most specific."""
@@ -208,4 +220,12 @@ class Configuration:
 
     @cached_property
     def platform(self) -> PlatformConfig:
-        return PlatformConfig.load(self.settings.platform_config)
+        platform = PlatformConfig.load(self.settings.platform_config)
+        if self.settings.servicenow_mode == "catalog":
+            missing = [name for name in platform.tenants if not platform.catalog_item(name)]
+            if missing:
+                raise ValueError(
+                    "LZ_SERVICENOW_MODE=catalog orders a catalog item, but no "
+                    f"servicenow_catalog_item is configured for: {', '.join(sorted(missing))}"
+                )
+        return platform

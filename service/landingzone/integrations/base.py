@@ -247,16 +247,23 @@ class ApprovalRequest:
     requested_for_email: str
     needs_approval: bool
     approval_group: str | None = None
+    # The catalog item to order (its name or sys_id), where the desk orders through a catalog.
+    catalog_item: str | None = None
+    # What the approvers see: name, class, tenant, owner, description, system, requester,
+    # repository, environment_repository, build_pipeline, promote_pipeline, link.
+    facts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ApprovalRecord:
-    sys_id: str
+    sys_id: str  # the record the decision is read from (a requested item)
     number: str
     url: str
     decision: Decision
     closed: bool = False
     notes: Sequence[str] = field(default_factory=tuple)
+    request_number: str = ""  # the request (REQ) the item belongs to, where there is one
+    decided_by: Sequence[str] = field(default_factory=tuple)  # who approved or rejected
 
 
 class ApprovalDesk(Protocol):

@@ -21,7 +21,7 @@ from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.integrations.mail.config import SmtpConfig
 from landingzone.integrations.mail.plugin import SmtpMailer
 from landingzone.integrations.servicenow.config import ServiceNowConfig
-from landingzone.integrations.servicenow.plugin import ServiceNowApprovalDesk
+from landingzone.integrations.servicenow.desk import approval_desk
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,13 @@ def build_integrations(settings: Settings) -> Integrations:
                 notify_commit_token=settings.jenkins_notify_commit_token,
             )
         ),
-        approvals=ServiceNowApprovalDesk(
+        approvals=approval_desk(
             ServiceNowConfig(
                 host=settings.servicenow_host,
                 use_ssl=settings.servicenow_use_ssl,
                 username=settings.servicenow_username,
                 password=settings.servicenow_password,
+                mode=settings.servicenow_mode,
                 table=settings.servicenow_table,
                 timeout_s=timeout,
                 approval_group_field=settings.servicenow_approval_group_field,

@@ -53,6 +53,7 @@ class Plan:
     failure_policy: str
     environment_scopes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     requester_ref: str | None = None  # user:default/jane.doe, for Backstage notifications
+    catalog_item: str | None = None  # the ServiceNow catalog item ordered for it
 
     @property
     def image(self) -> str:
@@ -137,6 +138,7 @@ def make_plan(
         names=derive_names(request, platform),
         approval_required=tenant.approval == "required",
         approval_group=tenant.approval_group,
+        catalog_item=platform.catalog_item(request.tenant),
         owner_permission=tenant.owner_permission,
         registry=defaults.registry,
         lifecycle=defaults.lifecycle,

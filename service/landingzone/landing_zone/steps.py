@@ -68,12 +68,30 @@ def check_folder_free(run: Run, stage: str, full_name: str) -> None:
 
 @external("servicenow")
 def open_request(run: Run, stage: str, plan: Plan, link: str) -> ApprovalRecord:
+    names = plan.names
+    repository = f"{names.repository.project}/{names.repository.slug}"
+    environment = f"{names.environment_repository.project}/{names.environment_repository.slug}"
+    requester = f"{plan.requester_name} <{plan.requester_email}>"
     description = (
         f"Landing zone '{plan.name}' ({plan.class_id}) for tenant {plan.tenant}.\n"
-        f"Owner: {plan.owner_ref}\nRequested by: {plan.requester_name} <{plan.requester_email}>\n"
-        f"Repository: {plan.names.repository.project}/{plan.names.repository.slug}\n"
-        f"Pipelines: {plan.names.jenkins_folder}\n\n{plan.description}\n\nTrack it: {link}"
+        f"Owner: {plan.owner_ref}\nRequested by: {requester}\n"
+        f"Repository: {repository}\nPipelines: {names.jenkins_folder}\n\n"
+        f"{plan.description}\n\nTrack it: {link}"
     )
+    facts = {
+        "name": plan.name,
+        "class": plan.class_id,
+        "tenant": plan.tenant,
+        "owner": plan.owner_ref,
+        "description": plan.description,
+        "system": plan.system,
+        "requester": requester,
+        "repository": repository,
+        "environment_repository": environment,
+        "build_pipeline": names.build_job,
+        "promote_pipeline": names.promote_job,
+        "link": link,
+    }
     rt = runtime.current()
     record = rt.approvals.ensure_request(
         ApprovalRequest(
@@ -83,6 +101,8 @@ def open_request(run: Run, stage: str, plan: Plan, link: str) -> ApprovalRecord:
             requested_for_email=plan.requester_email,
             needs_approval=plan.approval_required,
             approval_group=plan.approval_group,
+            catalog_item=plan.catalog_item,
+            facts=facts,
         )
     )
     rt.store.merge(run.landing_zone_id, "resources", {"request_sys_id": record.sys_id})

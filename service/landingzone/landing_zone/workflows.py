@@ -101,7 +101,7 @@ def _stage_approve(
     stage_started(run, "approve")
     with failing_as(run, "approve"):
         record = steps.open_request(run, "approve", plan, status_url)
-        add_links(run, {"approval": record.url, "request_number": record.number})
+        add_links(run, approval_links(record))
         if not plan.approval_required:
             stage_finished(
                 run, "approve", f"approve: {record.number} approved by policy", skipped=True
@@ -136,11 +136,20 @@ def _stage_approve(
                     f"ServiceNow called back; {record.number} reads {record.decision}",
                     {"decision": record.decision},
                 )
+        by = f" by {', '.join(record.decided_by)}" if record.decided_by else ""
         if record.decision == "approved":
-            stage_finished(run, "approve", f"approve: {record.number} approved")
+            stage_finished(run, "approve", f"approve: {record.number} approved{by}")
         else:
-            stage_failed(run, "approve", f"{record.number} {record.decision}")
+            stage_failed(run, "approve", f"{record.number} {record.decision}{by}")
         return record
+
+
+def approval_links(record: ApprovalRecord) -> dict[str, str]:
+    """The requested item the decision lives on and, where there is one, its request."""
+    links = {"approval": record.url, "request_number": record.number}
+    if record.request_number:
+        links["catalog_request"] = record.request_number
+    return links
 
 
 def _finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: str) -> str:

@@ -1,7 +1,17 @@
-"""ServiceNow: approvals on a requested item (sc_req_item) through the Table API."""
+"""ServiceNow: approvals on a requested item, ordered through the Service Catalog or inserted
+through the Table API."""
 
 from landingzone.integrations.servicenow.callback import sign_callback, verify_callback
+from landingzone.integrations.servicenow.catalog_desk import CatalogApprovalDesk
 from landingzone.integrations.servicenow.config import ServiceNowConfig
-from landingzone.integrations.servicenow.plugin import ServiceNowApprovalDesk
+from landingzone.integrations.servicenow.desk import approval_desk
+from landingzone.integrations.servicenow.table_desk import TableApprovalDesk
 
-__all__ = ["ServiceNowApprovalDesk", "ServiceNowConfig", "sign_callback", "verify_callback"]
+__all__ = [
+    "CatalogApprovalDesk",
+    "ServiceNowConfig",
+    "TableApprovalDesk",
+    "approval_desk",
+    "sign_callback",
+    "verify_callback",
+]

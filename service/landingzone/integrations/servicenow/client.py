@@ -1,4 +1,5 @@
-"""Table API calls through pysnow, with failures turned into Transient/PermanentError.
+"""Table API and Service Catalog API calls through pysnow, with failures turned into
+Transient/PermanentError.
 
 Every call builds a fresh pysnow Resource: a Resource keeps the parameters of its last `get()`
 and would send them with later writes.
@@ -72,7 +73,10 @@ def translated_errors(action: str) -> Iterator[None]:
         raise TransientError(SYSTEM, f"{action}: {type(error).__name__}") from None
 
 
-class TableClient:
+CATALOG_API = "/api/sn_sc"
+
+
+class ServiceNowClient:
     def __init__(self, config: ServiceNowConfig) -> None:
         self._config = config
         self._client = pysnow.Client(
@@ -102,6 +106,30 @@ class TableClient:
         with translated_errors(f"update {table}"):
             response = self._resource(table).request("PATCH", path_append=path, json=dict(values))
             return cast(Row, response.one())
+
+    def catalog_items(self, text: str) -> list[Row]:
+        """Active catalog items whose name or short description contains `text`."""
+        items = self._catalog("/servicecatalog/items")
+        items.parameters.add_custom({"sysparm_text": text, "sysparm_limit": "50"})
+        with translated_errors("search the catalog"):
+            return cast(list[Row], items.request("GET").all())
+
+    def catalog_item(self, sys_id: str) -> Row:
+        path = f"/servicecatalog/items/{check_sys_id(sys_id)}"
+        with translated_errors("read the catalog item"):
+            return cast(Row, self._catalog(path).request("GET").one())
+
+    def order_now(self, item_sys_id: str, body: Mapping[str, object]) -> Row:
+        """Order one catalog item: the instance makes the request, its item and starts the
+        item's flow. Answers `request_number`, `request_id` (the sc_request sys_id)."""
+        path = f"/servicecatalog/items/{check_sys_id(item_sys_id)}/order_now"
+        with translated_errors("order the catalog item"):
+            return cast(Row, self._catalog(path).request("POST", json=dict(body)).one())
+
+    def _catalog(self, path: str) -> Any:
+        return self._client.resource(
+            api_path=path, base_path=CATALOG_API, timeout=self._config.timeout_s
+        )
 
     def close(self) -> None:
         self._client.close()

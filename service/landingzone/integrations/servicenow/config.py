@@ -1,8 +1,12 @@
-"""How to reach ServiceNow: `host` (with `use_ssl`) or `instance`, credentials, table."""
+"""How to reach ServiceNow (`host` with `use_ssl`, or `instance`), credentials, and how the
+instance takes requests: `catalog` orders a Service Catalog item whose flow asks for approval;
+`table` inserts a requested item through the Table API, for instances whose own business rule
+asks for approval on insert."""
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
@@ -15,7 +19,8 @@ class ServiceNowConfig(BaseModel):
     use_ssl: bool = True
     username: str
     password: SecretStr
-    table: str = "sc_req_item"
+    mode: Literal["catalog", "table"] = "catalog"
+    table: str = "sc_req_item"  # where the table mode inserts
     timeout_s: float = 30.0
     # Field that carries ApprovalRequest.approval_group; None leaves the group to the catalog's
     # own approval rules.

@@ -1,0 +1,14 @@
+"""The ApprovalDesk for the configured way the instance takes requests."""
+
+from __future__ import annotations
+
+from landingzone.integrations.base import ApprovalDesk
+from landingzone.integrations.servicenow.catalog_desk import CatalogApprovalDesk
+from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.table_desk import TableApprovalDesk
+
+
+def approval_desk(config: ServiceNowConfig) -> ApprovalDesk:
+    if config.mode == "catalog":
+        return CatalogApprovalDesk(config)
+    return TableApprovalDesk(config)
