@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from landingzone.integrations.servicenow.callback import sign_callback
-from tests.support.clients import records, servicenow
+from tests.support.clients import requested_items, servicenow
 from tests.support.sandbox import Sandbox, request_body, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def _secret(sandbox: Sandbox) -> str:
 def test_forged_stale_and_replayed_callbacks_decide_nothing(sandbox: Sandbox) -> None:
     accepted = sandbox.create(request_body("forged-approval", tenant="retail"))
     sandbox.wait_status(accepted["id"], {"pending_approval"})
-    [item] = records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})
+    [item] = requested_items(servicenow(sandbox), accepted["id"])
     body = json.dumps(
         {
             "table": "sc_req_item",

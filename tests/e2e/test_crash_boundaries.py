@@ -12,7 +12,13 @@ from landingzone.landing_zone.models import LandingZoneRequest
 from landingzone.landing_zone.service import request_hash
 from landingzone.landing_zone.store import Store
 from landingzone.landing_zone.tables import engine_for
-from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
+from tests.support.clients import (
+    bitbucket,
+    jenkins_server,
+    mailbox_messages,
+    requested_items,
+    servicenow,
+)
 from tests.support.sandbox import Sandbox, request_body, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +32,7 @@ class Boundary:
 
 
 BOUNDARIES = [
-    Boundary("plan", "servicenow", {"method": "GET", "path": r"/api/now/table/sc_req_item$"}),
+    Boundary("plan", "servicenow", {"method": "GET", "path": r"/api/sn_sc/servicecatalog/items$"}),
     Boundary(
         "render", "bitbucket", {"method": "POST", "path": r"/rest/api/1\.0/projects/LABS/repos$"}
     ),
@@ -72,7 +78,7 @@ def test_a_kill_at_each_step_boundary_finishes_exactly_once(
         "promote",
     ]
     assert len(server.get_job_info(f"labs/{name}/build")["builds"]) <= 1
-    tickets = records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})
+    tickets = requested_items(servicenow(sandbox), accepted["id"])
     assert len(tickets) == 1
     emails = wait_for(
         lambda: [m for m in mailbox_messages(sandbox) if f"{name} is ready" in str(m["Subject"])],

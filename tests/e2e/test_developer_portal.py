@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.backstage_stub import BackstageStub, backstage_error, running_backstage_stub
-from tests.support.clients import records, servicenow
+from tests.support.clients import decide
 from tests.support.sandbox import Sandbox, request_body, running_sandbox, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -125,11 +125,7 @@ def test_a_rejection_is_a_notification_too(
     body = request_body("portal-five", tenant="retail", on_behalf_of=JANE)
     accepted = portal_sandbox.create(body)
     portal_sandbox.wait_status(accepted["id"], {"pending_approval"})
-    approver = servicenow(portal_sandbox, as_approver=True)
-    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
-    approver.resource(api_path="/table/sysapproval_approver").update(
-        query={"sysapproval": item["sys_id"]}, payload={"state": "rejected"}
-    )
+    decide(portal_sandbox, accepted["id"], "rejected")
     done = portal_sandbox.wait_status(accepted["id"], {"rejected", "completed", "failed"})
 
     assert done["status"] == "rejected"

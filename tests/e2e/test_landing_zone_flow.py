@@ -10,6 +10,7 @@ import yaml
 
 from tests.support.clients import (
     bitbucket,
+    decide,
     git,
     git_clone,
     jenkins_server,
@@ -17,6 +18,7 @@ from tests.support.clients import (
     mailbox_message,
     mailbox_messages,
     records,
+    requested_items,
     servicenow,
 )
 from tests.support.sandbox import Sandbox, request_body, wait_for
@@ -94,7 +96,7 @@ def test_labs_landing_zone_completes_with_everything_in_place(
     assert names == {"VERSION", "TARGET_ENVIRONMENT"}
 
     snow = servicenow(sandbox)
-    [item] = records(snow, "sc_req_item", {"correlation_id": accepted["id"]})
+    [item] = requested_items(snow, accepted["id"])
     assert item["state"] == "3"
     notes = records(snow, "sys_journal_field", {"element_id": item["sys_id"]})
     assert any(links["repository"] in n["value"] for n in notes)
@@ -117,12 +119,7 @@ def test_retail_waits_for_an_approver_then_completes(sandbox: Sandbox) -> None:
     assert "approval" in waiting["links"]
     assert not bitbucket(sandbox).repo_exists("RETAIL", "card-ledger")
 
-    approver = servicenow(sandbox, as_approver=True)
-    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
-    [board] = records(servicenow(sandbox), "sys_user_group", {"name": "retail-change-board"})
-    assert item["assignment_group"]["value"] == board["sys_id"], "the tenant's group is asked"
-    approvals = approver.resource(api_path="/table/sysapproval_approver")
-    approvals.update(query={"sysapproval": item["sys_id"]}, payload={"state": "approved"})
+    decide(sandbox, accepted["id"], "approved")
 
     done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
@@ -132,11 +129,7 @@ def test_retail_waits_for_an_approver_then_completes(sandbox: Sandbox) -> None:
 def test_rejected_request_creates_nothing_and_tells_the_requester(sandbox: Sandbox) -> None:
     accepted = sandbox.create(request_body("fx-pricer", tenant="retail"))
     sandbox.wait_status(accepted["id"], {"pending_approval"})
-    approver = servicenow(sandbox, as_approver=True)
-    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
-    approver.resource(api_path="/table/sysapproval_approver").update(
-        query={"sysapproval": item["sys_id"]}, payload={"state": "rejected"}
-    )
+    decide(sandbox, accepted["id"], "rejected")
 
     done = sandbox.wait_status(accepted["id"], {"rejected", "completed", "failed"})
 

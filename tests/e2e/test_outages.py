@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
+from tests.support.clients import (
+    bitbucket,
+    jenkins_server,
+    mailbox_messages,
+    requested_items,
+    servicenow,
+)
 from tests.support.outages import (
     OUTAGES,
     Outage,
@@ -55,7 +61,7 @@ def _assert_everything_once(sandbox: Sandbox, name: str, landing_zone_id: str) -
     assert sorted(slugs) == [name, f"{name}-env"]
     folder = jenkins_server(sandbox).get_job_info(f"labs/{name}")
     assert sorted(job["name"] for job in folder["jobs"]) == ["build", "promote"]
-    tickets = records(servicenow(sandbox), "sc_req_item", {"correlation_id": landing_zone_id})
+    tickets = requested_items(servicenow(sandbox), landing_zone_id)
     assert len(tickets) == 1 and tickets[0]["state"] == "3"
     emails = wait_for(
         lambda: [m for m in mailbox_messages(sandbox) if f"{name} is ready" in str(m["Subject"])],

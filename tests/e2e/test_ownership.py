@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.clients import bitbucket, jenkins_server, records, servicenow
+from tests.support.clients import bitbucket, decide, jenkins_server
 from tests.support.sandbox import Sandbox, request_body, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -105,11 +105,7 @@ def test_a_name_taken_while_waiting_for_approval_is_refused_at_creation(sandbox:
     client.create_repo("RETAIL", "late-clash")  # another team is quicker than the approver
     before = _repository_snapshot_in(sandbox, "RETAIL", "late-clash")
 
-    approver = servicenow(sandbox, as_approver=True)
-    [item] = records(approver, "sc_req_item", {"correlation_id": accepted["id"]})
-    approver.resource(api_path="/table/sysapproval_approver").update(
-        query={"sysapproval": item["sys_id"]}, payload={"state": "approved"}
-    )
+    decide(sandbox, accepted["id"], "approved")
     done = sandbox.wait_status(accepted["id"], {"failed", "completed"})
 
     assert done["status"] == "failed"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from landingzone.sandbox.layout import SandboxLayout
 from landingzone.sandbox.serving import free_port
-from tests.support.clients import bitbucket, records, servicenow
+from tests.support.clients import bitbucket, requested_items, servicenow
 from tests.support.sandbox import (
     Sandbox,
     fresh_postgres_database,
@@ -114,7 +114,7 @@ def _assert_once_each(sandbox: Sandbox, prefix: str, ids: list[str]) -> None:
     names = [f"{prefix}-{i}" for i in range(len(ids))]
     assert slugs == sorted(names + [f"{name}-env" for name in names])
     snow = servicenow(sandbox)
-    assert all(len(records(snow, "sc_req_item", {"correlation_id": i})) == 1 for i in ids)
+    assert all(len(requested_items(snow, i)) == 1 for i in ids)
 
 
 def _scalars(sandbox: Sandbox, sql: str, **params: object) -> list[str]:

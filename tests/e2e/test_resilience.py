@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
+from tests.support.clients import (
+    bitbucket,
+    jenkins_server,
+    mailbox_messages,
+    records,
+    requested_items,
+    servicenow,
+)
 from tests.support.sandbox import Sandbox, request_body, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -47,9 +54,7 @@ def test_sigkill_mid_provisioning_finishes_exactly_once(sandbox: Sandbox) -> Non
     folder = jenkins_server(sandbox).get_job_info("labs/crash-test")
     assert sorted(job["name"] for job in folder["jobs"]) == ["build", "promote"]
     assert len(jenkins_server(sandbox).get_job_info("labs/crash-test/build")["builds"]) <= 1
-    assert (
-        len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": landing_zone_id})) == 1
-    )
+    assert len(requested_items(servicenow(sandbox), landing_zone_id)) == 1
     emails = wait_for(
         lambda: [
             m for m in mailbox_messages(sandbox) if "crash-test is ready" in str(m["Subject"])
@@ -125,7 +130,7 @@ def test_cancel_while_waiting_for_approval(sandbox: Sandbox) -> None:
         assert client.post(f"/v1/landing-zones/{accepted['id']}/cancel").status_code == 202
     done = sandbox.wait_status(accepted["id"], {"cancelled"})
     assert done["status"] == "cancelled"
-    [item] = records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})
+    [item] = requested_items(servicenow(sandbox), accepted["id"])
     assert item["state"] in {"4", "7"}
     approvals = records(
         servicenow(sandbox, as_approver=True),
@@ -167,7 +172,7 @@ def test_a_slow_create_that_timed_out_but_landed_is_found_not_repeated(sandbox: 
     sandbox.fault(
         "servicenow",
         method="POST",
-        path=r"/api/now/table/sc_req_item$",
+        path=r"/api/sn_sc/servicecatalog/items/\w+/order_now$",
         after_effect=True,
         delay_seconds=7,
         times=1,
@@ -176,7 +181,7 @@ def test_a_slow_create_that_timed_out_but_landed_is_found_not_repeated(sandbox: 
     done = sandbox.wait_status(accepted["id"], {"completed", "failed"})
     assert done["status"] == "completed", done["error"]
     assert _stage(done, "approve")["attempts"] >= 2
-    assert len(records(servicenow(sandbox), "sc_req_item", {"correlation_id": accepted["id"]})) == 1
+    assert len(requested_items(servicenow(sandbox), accepted["id"])) == 1
 
 
 def test_a_name_taken_in_bitbucket_fails_at_plan_and_leaves_the_owner_alone(

@@ -14,7 +14,7 @@ import yaml
 
 from tests.e2e_backstage.backstage import Backstage, TaskRun, task_values
 from tests.e2e_backstage.conftest import TEMPLATES
-from tests.support.clients import bitbucket, git_clone, link_resolves, records, servicenow
+from tests.support.clients import bitbucket, decide, git_clone, link_resolves
 from tests.support.sandbox import Sandbox, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -33,11 +33,7 @@ def _landing_zone_id(run: TaskRun) -> str:
 
 
 def _approve(sandbox: Sandbox, landing_zone_id: str) -> None:
-    approver = servicenow(sandbox, as_approver=True)
-    [item] = records(approver, "sc_req_item", {"correlation_id": landing_zone_id})
-    approver.resource(api_path="/table/sysapproval_approver").update(
-        query={"sysapproval": item["sys_id"]}, payload={"state": "approved"}
-    )
+    decide(sandbox, landing_zone_id, "approved")
 
 
 def test_the_location_registers_the_service_its_api_and_every_template(

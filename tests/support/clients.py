@@ -26,14 +26,19 @@ def jenkins_server(sandbox: Sandbox) -> jenkins.Jenkins:
     return jenkins.Jenkins(jk["url"], username=jk["username"], password=jk["token"])
 
 
-def servicenow(sandbox: Sandbox, as_approver: bool = False) -> pysnow.Client:
+def servicenow(sandbox: Sandbox, as_approver: bool | int = False) -> pysnow.Client:
+    """The service's account, or the n-th member of the approval group (`True`: the first)."""
     sn = sandbox.description["servicenow"]
-    user, password = (
-        (sn["approver"]["username"], sn["approver"]["password"])
-        if as_approver
-        else (sn["username"], sn["password"])
-    )
+    if as_approver is False:
+        user, password = sn["username"], sn["password"]
+    else:
+        approver = sn["approvers"][int(as_approver) - 1 if as_approver is not True else 0]
+        user, password = approver["username"], approver["password"]
     return pysnow.Client(host=sn["host"], user=user, password=password, use_ssl=False)
+
+
+def approver_name(sandbox: Sandbox, nth: int = 1) -> str:
+    return str(sandbox.description["servicenow"]["approvers"][nth - 1]["username"])
 
 
 def mailbox_messages(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -89,3 +94,36 @@ def link_resolves(sandbox: Sandbox, url: str) -> bool:
 
 def records(client: pysnow.Client, table: str, query: dict[str, str]) -> list[dict[str, Any]]:
     return list(client.resource(api_path=f"/table/{table}").get(query=query).all())
+
+
+def reference(value: object) -> str:
+    """The sys_id a reference field holds, rendered with or without its link."""
+    return str(value.get("value", "")) if isinstance(value, dict) else str(value or "")
+
+
+def requested_items(client: pysnow.Client, landing_zone_id: str) -> list[dict[str, Any]]:
+    """The requested items ServiceNow holds for a landing zone: ordered through the catalog
+    (found by their `landing_zone_id` variable) or inserted with it as `correlation_id`."""
+    by_variable = {
+        "sc_item_option.item_option_new.name": "landing_zone_id",
+        "sc_item_option.value": landing_zone_id,
+    }
+    ids = [
+        reference(link["request_item"])
+        for link in records(client, "sc_item_option_mtom", by_variable)
+    ]
+    ordered = [records(client, "sc_req_item", {"sys_id": sys_id})[0] for sys_id in ids]
+    inserted = records(client, "sc_req_item", {"correlation_id": landing_zone_id})
+    return ordered + [item for item in inserted if item["sys_id"] not in ids]
+
+
+def decide(sandbox: Sandbox, landing_zone_id: str, state: str, nth: int = 1) -> dict[str, Any]:
+    """The n-th approver answers the approval asked of them for the landing zone's item."""
+    approver = servicenow(sandbox, as_approver=nth)
+    [item] = requested_items(approver, landing_zone_id)
+    [user] = records(approver, "sys_user", {"user_name": approver_name(sandbox, nth)})
+    query = {"sysapproval": item["sys_id"], "approver": user["sys_id"]}
+    updated = approver.resource(api_path="/table/sysapproval_approver").update(
+        query=query, payload={"state": state}
+    )
+    return dict(updated)

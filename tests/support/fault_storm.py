@@ -10,7 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.clients import bitbucket, jenkins_server, mailbox_messages, records, servicenow
+from tests.support.clients import (
+    bitbucket,
+    jenkins_server,
+    mailbox_messages,
+    requested_items,
+    servicenow,
+)
 from tests.support.sandbox import Sandbox, request_body
 
 HTTP_SYSTEMS = ("bitbucket", "jenkins", "servicenow")
@@ -91,7 +97,7 @@ def duplicates(sandbox: Sandbox, prefix: str, result: StormResult) -> list[str]:
     subjects = [str(m["Subject"]) for m in mailbox_messages(sandbox)]
     for landing_zone in result.landing_zones:
         name = landing_zone["name"]
-        tickets = records(snow, "sc_req_item", {"correlation_id": landing_zone["id"]})
+        tickets = requested_items(snow, landing_zone["id"])
         found = {
             "repository": (slugs.count(name), 1),
             "environment repository": (slugs.count(f"{name}-env"), 1),

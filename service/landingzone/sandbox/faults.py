@@ -22,9 +22,10 @@ times (0 = until removed):
 
 - `status`: answer this status instead of the real answer;
 - `after_effect: true`: run the real request first, so the change happens although the client
-  sees an error or, with `delay_seconds`, gives up waiting;
+  sees an error or, with `delay_seconds` or `hold`, gives up waiting or dies waiting;
 - `delay_seconds`: answer late (before the request runs, or after it with `after_effect`);
-- `hold: true`: keep the request waiting until the rules are deleted;
+- `hold: true`: keep the request (with `after_effect`, its answer) waiting until the rules are
+  deleted;
 - `probability`: apply to only this share of the matching requests (0 < p <= 1, default 1).
 
 An outage comes before the rules: while the system is down, no rule is hit.
@@ -127,7 +128,7 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         if rule.after_effect:
-            await self._after_effect(rule, scope, receive, send)
+            await self._after_effect(rule, release, scope, receive, send)
             return
         if rule.delay_seconds:
             await asyncio.sleep(rule.delay_seconds)
@@ -148,7 +149,7 @@ class FaultInjector:
             await self.app(scope, receive, send)
 
     async def _after_effect(
-        self, rule: FaultRule, scope: Scope, receive: Receive, send: Send
+        self, rule: FaultRule, release: asyncio.Event, scope: Scope, receive: Receive, send: Send
     ) -> None:
         kept: list[Message] = []
 
@@ -158,6 +159,8 @@ class FaultInjector:
         await self.app(scope, receive, keep)
         if rule.delay_seconds:
             await asyncio.sleep(rule.delay_seconds)
+        if rule.hold:
+            await release.wait()
         if rule.status is not None:
             await answer(send, rule.status, _INJECTED)
             return
