@@ -19,6 +19,24 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# Fields that name another record (or a state most rows have left): looked up by value through
+# an index, so following a reference costs the same however many records the instance holds.
+INDEXED_FIELDS = (
+    "request",
+    "request_item",
+    "sysapproval",
+    "document_id",
+    "parent",
+    "group",
+    "cat_item",
+    "correlation_id",
+    "element_id",
+    "state",
+)
+
+
+def _value_of(field: str) -> str:
+    return f"lower(json_extract(data, '$.{field}'))"
 
 
 class TableStore:
@@ -31,6 +49,9 @@ class TableStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        for field in INDEXED_FIELDS:
+            index = f"records_by_{field} ON records (tbl, {_value_of(field)})"
+            self._db.execute(f"CREATE INDEX IF NOT EXISTS {index}")
 
     def close(self) -> None:
         with self.lock:
@@ -40,6 +61,19 @@ class TableStore:
         with self.lock:
             cursor = self._db.execute(
                 "SELECT data FROM records WHERE tbl = ? ORDER BY seq", (table,)
+            )
+            return [json.loads(data) for (data,) in cursor.fetchall()]
+
+    def where(self, table: str, field: str, value: str) -> list[Record]:
+        """Records whose `field` equals `value` (case-insensitively, as queries compare)."""
+        if field not in INDEXED_FIELDS:
+            raise ValueError(f"{field} is not an indexed field")
+        value_sql = _value_of(field)  # `field` is one of INDEXED_FIELDS, never caller text
+        sql = f"SELECT data FROM records WHERE tbl = ? AND {value_sql} = lower(?) ORDER BY seq"  # noqa: S608
+        with self.lock:
+            cursor = self._db.execute(
+                sql,
+                (table, value),
             )
             return [json.loads(data) for (data,) in cursor.fetchall()]
 
