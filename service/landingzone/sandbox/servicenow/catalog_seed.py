@@ -55,7 +55,7 @@ LANDING_ZONE_VARIABLES = (
 
 
 def seed_catalog(instance: ServiceNowInstance) -> None:
-    with instance.store.lock:
+    with instance.store.transaction():
         _ensure(
             instance,
             "sc_cat_item",

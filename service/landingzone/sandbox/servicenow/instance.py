@@ -74,16 +74,33 @@ class ServiceNowInstance:
         return [dict(r) for r in ordered[offset : offset + limit]], len(ordered)
 
     def _candidates(self, table: str, encoded: EncodedQuery) -> list[Record]:
-        """Rows that may match: through an index when the query pins an indexed field."""
-        for field, value in encoded.required_equalities():
+        """Rows that may match: through indexes when the query pins an indexed field, also at
+        the end of a dot-walk (found there first, then walked back reference by reference)."""
+        for path, value in encoded.required_equalities():
             if not value.isascii():  # the index folds ASCII case only
                 continue
-            if field == "sys_id":
-                found = self.store.get(table, value.lower())
-                return [found] if found is not None else []
-            if field in INDEXED_FIELDS:
-                return self.store.where(table, field, value)
+            *walk, last = path.split(".")
+            hops = schema.reference_path(table, walk)
+            if (
+                hops is None
+                or not self._indexed(last)
+                or not all(self._indexed(f) for f, _ in hops)
+            ):
+                continue
+            tables = [table, *(target for _, target in hops)]
+            found = self._where(tables[-1], last, [value])
+            for (field, _), referring in zip(reversed(hops), reversed(tables[:-1]), strict=True):
+                found = self._where(referring, field, [row["sys_id"] for row in found])
+            return found
         return self.store.rows(table)
+
+    @staticmethod
+    def _indexed(field: str) -> bool:
+        return field == "sys_id" or field in INDEXED_FIELDS
+
+    def _where(self, table: str, field: str, values: Sequence[str]) -> list[Record]:
+        tables = schema.TASK_TABLES if table == "task" else (table,)
+        return self.store.where_in(tables, field, values) if values else []
 
     def _readers(self, table: str) -> Callable[[str], FieldReader | None]:
         """Field readers for one query; dot-walks follow references, each record read once."""
@@ -147,7 +164,7 @@ class ServiceNowInstance:
 
     def insert(self, table: str, values: Mapping[str, object], actor: str) -> Record:
         self._check_table(table)
-        with self.store.lock:
+        with self.store.transaction():
             stamp = now_text()
             record = schema.defaults(table)
             journal = self._apply(table, record, values)
@@ -169,7 +186,7 @@ class ServiceNowInstance:
             return self.store.get(table, record["sys_id"]) or record
 
     def update(self, table: str, sys_id: str, values: Mapping[str, object], actor: str) -> Record:
-        with self.store.lock:
+        with self.store.transaction():
             before = self.get(table, sys_id)
             record = dict(before)
             journal = self._apply(table, record, values)
@@ -187,13 +204,13 @@ class ServiceNowInstance:
             return self.store.get(table, sys_id) or record
 
     def delete(self, table: str, sys_id: str) -> None:
-        with self.store.lock:
+        with self.store.transaction():
             self.get(table, sys_id)
             self.store.delete(table, sys_id)
 
     def seed_directory(self) -> None:
         """Users, groups and group memberships of the settings, each created once."""
-        with self.store.lock:
+        with self.store.transaction():
             members = [name for names in self.settings.groups.values() for name in names]
             users = self._ensure_users([*self.settings.users, *members])
             existing = {row["name"]: row["sys_id"] for row in self.store.rows("sys_user_group")}

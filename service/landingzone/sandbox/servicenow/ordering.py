@@ -29,7 +29,7 @@ def order_now(
 ) -> Record:
     """The new sc_request; raises TableError (400) as the instance refuses."""
     quantity = _quantity(body.get("sysparm_quantity"))
-    with instance.store.lock:
+    with instance.store.transaction():
         cat_item = instance.find("sc_cat_item", item_id)
         if cat_item is None or cat_item.get("active") == "false":
             raise TableError(400, "Security constraints prevent ordering of Item")

@@ -105,7 +105,7 @@ def _condition(token: str, readers: ReaderFactory) -> Condition:
         return Condition(lambda row: False)
     field, op, value = match["field"], match["op"], match["value"]
     test = _operator(op, value)
-    equality = (field, value) if op == "=" and "." not in field else None
+    equality = (field, value) if op == "=" else None
     return Condition(lambda row: test(read(row)), equality)
 
 

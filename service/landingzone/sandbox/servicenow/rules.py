@@ -117,15 +117,15 @@ def _tell_decision(instance: ServiceNowInstance, item: Record) -> None:
         correlation = variables.values(instance, item["sys_id"]).get(
             CORRELATION_VARIABLE, correlation
         )
-    instance.on_decision(
-        {
-            "table": "sc_req_item",
-            "sys_id": item["sys_id"],
-            "number": item.get("number", ""),
-            "approval": item["approval"],
-            "correlation_id": correlation,
-        }
-    )
+    payload = {
+        "table": "sc_req_item",
+        "sys_id": item["sys_id"],
+        "number": item.get("number", ""),
+        "approval": item["approval"],
+        "correlation_id": correlation,
+    }
+    listener = instance.on_decision
+    instance.store.after_commit(lambda: listener(payload))
 
 
 def _close_parent_if_required(instance: ServiceNowInstance, item: Record) -> None:
