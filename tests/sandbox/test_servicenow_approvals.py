@@ -76,7 +76,17 @@ def test_in_table_mode_the_named_group_is_asked_one_approval_per_member(snow: Sn
     assert {r["sysapproval"]["display_value"] for r in rows} == {item["number"]}
     [group_approval] = snow.rows("sysapproval_group", {"parent": item["sys_id"]})
     assert {r["group"]["value"] for r in rows} == {group_approval["sys_id"]}
-    assert _rows(snow, _requested(snow, assignment_group="")) == []
+    [deputy] = snow.rows(
+        "sysapproval_approver", f"sysapproval={item['sys_id']}^approver.user_name=cab.deputy"
+    )
+    assert deputy["sys_id"] == rows[1]["sys_id"]["value"]
+
+    later = _requested(snow, assignment_group="")
+    assert _rows(snow, later) == []
+    snow.table("sc_req_item").update(
+        query={"sys_id": later["sys_id"]}, payload={"assignment_group": snow.group_id()}
+    )
+    assert len(_rows(snow, later)) == 2
 
 
 def test_the_first_member_approving_approves_and_releases_the_others(snow: Snow) -> None:

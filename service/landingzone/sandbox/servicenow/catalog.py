@@ -48,18 +48,25 @@ def _variable(question: Record) -> dict[str, object]:
         "id": question["sys_id"],
         "name": question.get("name", ""),
         "label": question.get("question_text", ""),
-        "type": int(question.get("type") or schema.SINGLE_LINE_TEXT),
+        "type": _number(question.get("type", ""), int(schema.SINGLE_LINE_TEXT)),
         "mandatory": question.get("mandatory") == "true",
         "read_only": False,
         "render_label": True,
         "help_text": question.get("help_text", ""),
         "value": question.get("default_value", ""),
         "displayvalue": question.get("default_value", ""),
-        "order": int(float(question.get("order") or 0)),
+        "order": _number(question.get("order", ""), 0),
     }
     if question.get("type") == schema.REFERENCE:
         shown |= {"reference": question.get("reference", ""), "ref_qualifier": ""}
     return shown
+
+
+def _number(text: str, default: int) -> int:
+    try:
+        return int(float(text))
+    except ValueError:
+        return default
 
 
 def _visible(instance: ServiceNowInstance, sys_id: str) -> Record | None:

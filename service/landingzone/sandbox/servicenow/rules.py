@@ -10,8 +10,9 @@ Requested items (sc_req_item):
 - Closing it (state 3/4/7) releases the approvals still waiting ("Moot Approvals Upon
   Cancellation"), ends its flow and, once every item of its request is closed, closes the
   request ("Close Parent if Required").
-Requests (sc_request): request_state closed_* closes it; closed_cancelled also closes every
-open item of the request (stage Request Cancelled), which cancels their flows and approvals.
+Requests (sc_request): request_state closed_* closes it; cancelling it (request_state
+closed_cancelled, or approval cancelled) also closes every open item of the request (state
+Closed Incomplete, stage Request Cancelled), which cancels their flows and approvals.
 Approver rows: see approvals.py.
 """
 
@@ -146,8 +147,9 @@ def _after_request_write(
     instance: ServiceNowInstance, before: Record | None, request: Record
 ) -> None:
     old = before or {}
-    request_state = request.get("request_state", "")
-    if request_state == old.get("request_state") or request_state != "closed_cancelled":
+    cancelled = request.get("request_state") == "closed_cancelled" != old.get("request_state")
+    withdrawn = request.get("approval") == "cancelled" != old.get("approval")
+    if not (cancelled or withdrawn):
         return
     approvals.release(instance, request["sys_id"])
     for item in instance.store.where("sc_req_item", "request", request["sys_id"]):
