@@ -77,7 +77,8 @@ class ServiceNowInstance:
         """Rows that may match: through indexes when the query pins an indexed field, also at
         the end of a dot-walk (found there first, then walked back reference by reference)."""
         for path, value in encoded.required_equalities():
-            if not value.isascii():  # the index folds ASCII case only
+            # Rows without the field read as "", which no index finds; the index folds ASCII only.
+            if not value or not value.isascii():
                 continue
             *walk, last = path.split(".")
             hops = schema.reference_path(table, walk)
