@@ -53,6 +53,15 @@ def test_the_service_and_the_sandbox_share_the_notify_commit_token_and_approval_
             auth=("landingzone", layout.servicenow_password),
             timeout=10,
         ).json()["result"]
+        members = httpx.get(
+            f"{layout.url(layout.servicenow_port)}/api/now/table/sys_user_grmember",
+            params={
+                "sysparm_query": "group.name=retail-change-board",
+                "sysparm_fields": "user.user_name",
+            },
+            auth=("cab.deputy", layout.deputy_approver_password),
+            timeout=10,
+        ).json()["result"]
     finally:
         for server in servers:
             server.stop()
@@ -60,6 +69,21 @@ def test_the_service_and_the_sandbox_share_the_notify_commit_token_and_approval_
     assert refused.status_code == 403
     # The tenants' approval groups of the bundled platform configuration exist in ServiceNow.
     assert [g["name"] for g in groups] == ["retail-change-board"]
+    # Each group has the sandbox's approvers as members, who sign in with their own passwords.
+    assert sorted(m["user.user_name"] for m in members) == ["cab.approver", "cab.deputy"]
+
+
+def test_sandbox_json_lists_every_approver_and_keeps_the_first_as_the_approver(
+    tmp_path: Path,
+) -> None:
+    layout = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", _free_port_block(6))
+    servicenow = layout.public_description()["servicenow"]
+    assert isinstance(servicenow, dict)
+
+    assert [a["username"] for a in servicenow["approvers"]] == ["cab.approver", "cab.deputy"]
+    assert servicenow["approver"] == servicenow["approvers"][0]
+    assert servicenow["approvers"][1]["password"] == layout.deputy_approver_password
+    assert servicenow["catalog_item"]["name"] == "Landing zone"
 
 
 def test_the_approval_groups_come_from_the_platform_configuration_in_use(tmp_path: Path) -> None:

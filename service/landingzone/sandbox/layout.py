@@ -9,9 +9,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from landingzone.config import DEFAULT_PLATFORM_CONFIG
+from landingzone.sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM, LANDING_ZONE_ITEM_SYS_ID
 
 SERVICE_USER = "landingzone"
 APPROVER = "cab.approver"
+DEPUTY_APPROVER = "cab.deputy"
+# The members of every approval group of the sandbox's ServiceNow: any one of them decides.
+APPROVERS = (APPROVER, DEPUTY_APPROVER)
 GIT_CREDENTIALS_ID = "bitbucket-http"
 SANDBOX_GROUPS = ("payments", "platform", "web", "mobile", "data", "team-a")
 # Settings a sandbox user may override from the environment; the values are the sandbox's own.
@@ -50,6 +54,7 @@ class SandboxLayout:
     jenkins_token: str
     servicenow_password: str
     approver_password: str
+    deputy_approver_password: str
     callback_secret: str
     webhook_secret: str
     notify_commit_token: str  # the git plugin's notifyCommit access token
@@ -70,6 +75,7 @@ class SandboxLayout:
             jenkins_token=secrets.token_hex(16),
             servicenow_password=secrets.token_urlsafe(18),
             approver_password=secrets.token_urlsafe(12),
+            deputy_approver_password=secrets.token_urlsafe(12),
             callback_secret=secrets.token_urlsafe(24),
             webhook_secret=secrets.token_urlsafe(24),
             # 32 hex digits, as Jenkins generates notifyCommit access tokens.
@@ -108,6 +114,10 @@ class SandboxLayout:
     @property
     def api_url(self) -> str:
         return self.url(self.api_port)
+
+    def approver_credentials(self) -> dict[str, str]:
+        """ServiceNow approvers (members of every approval group) -> password."""
+        return {APPROVER: self.approver_password, DEPUTY_APPROVER: self.deputy_approver_password}
 
     def service_environment(self) -> dict[str, str]:
         """The LZ_* settings that point the service at the sandbox."""
@@ -160,6 +170,11 @@ class SandboxLayout:
                 "username": SERVICE_USER,
                 "password": self.servicenow_password,
                 "approver": {"username": APPROVER, "password": self.approver_password},
+                "approvers": [
+                    {"username": name, "password": password}
+                    for name, password in self.approver_credentials().items()
+                ],
+                "catalog_item": {"name": LANDING_ZONE_ITEM, "sys_id": LANDING_ZONE_ITEM_SYS_ID},
             },
             "mailbox": {
                 "url": self.url(self.mailbox_port),

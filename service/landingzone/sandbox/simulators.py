@@ -13,7 +13,7 @@ from landingzone.sandbox.faults import FaultInjector
 from landingzone.sandbox.jenkins.app import create_app as jenkins_app
 from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
 from landingzone.sandbox.layout import (
-    APPROVER,
+    APPROVERS,
     GIT_CREDENTIALS_ID,
     SANDBOX_GROUPS,
     SERVICE_USER,
@@ -33,7 +33,8 @@ def approval_groups(platform_config: Path) -> tuple[str, ...]:
 
 def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
     root = layout.root
-    # The configuration the service is given: its tenants' groups must exist in ServiceNow.
+    # The configuration the service is given: its tenants' groups must exist in ServiceNow, each
+    # with the sandbox's approvers as members.
     platform_config = Path(layout.service_environment()["LZ_PLATFORM_CONFIG"])
     bitbucket = BitbucketSimSettings(
         data_dir=root / "bitbucket",
@@ -53,9 +54,8 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
     servicenow = ServiceNowSimSettings(
         data_dir=root / "servicenow",
         base_url=layout.url(layout.servicenow_port),
-        users={SERVICE_USER: layout.servicenow_password, APPROVER: layout.approver_password},
-        approvers=(APPROVER,),
-        groups=approval_groups(platform_config),
+        users={SERVICE_USER: layout.servicenow_password, **layout.approver_credentials()},
+        groups={group: APPROVERS for group in approval_groups(platform_config)},
         callback_url=f"{layout.api_url}/v1/approvals/servicenow",
         callback_secret=layout.callback_secret,
     )

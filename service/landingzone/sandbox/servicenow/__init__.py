@@ -1,4 +1,5 @@
-"""ServiceNow simulator: the Table API as pysnow uses it, approval rules and an inbox page."""
+"""ServiceNow simulator: the Table API as pysnow uses it, the Service Catalog API with its
+"Landing zone" item and flow, approval rules and an inbox page."""
 
 from landingzone.sandbox.servicenow.app import create_app
 from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings

@@ -59,26 +59,26 @@ Instance = Annotated[ServiceNowInstance, Depends(_instance)]
 User = Annotated[str, Depends(_authenticated_user)]
 
 
-def _param(request: Request, name: str, default: str = "") -> str:
+def param(request: Request, name: str, default: str = "") -> str:
     return request.query_params.get(name, default) or default
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
+def int_param(request: Request, name: str, default: int) -> int:
     try:
-        return max(0, int(_param(request, name, str(default))))
+        return max(0, int(param(request, name, str(default))))
     except ValueError:
         return default
 
 
 def _options(request: Request) -> RenderOptions:
     return RenderOptions.parse(
-        _param(request, "sysparm_fields"),
-        _param(request, "sysparm_display_value", "false"),
-        _param(request, "sysparm_exclude_reference_link", "false"),
+        param(request, "sysparm_fields"),
+        param(request, "sysparm_display_value", "false"),
+        param(request, "sysparm_exclude_reference_link", "false"),
     )
 
 
-async def _payload(request: Request) -> dict[str, object]:
+async def read_payload(request: Request) -> dict[str, object]:
     raw = await request.body()
     try:
         payload = json.loads(raw or b"{}")
@@ -117,9 +117,9 @@ def _routes(prefix: str) -> None:
     async def list_records(
         table: str, request: Request, instance: Instance, user: User
     ) -> Response:
-        limit = _int_param(request, "sysparm_limit", DEFAULT_LIMIT)
-        offset = _int_param(request, "sysparm_offset", 0)
-        query = _param(request, "sysparm_query")
+        limit = int_param(request, "sysparm_limit", DEFAULT_LIMIT)
+        offset = int_param(request, "sysparm_offset", 0)
+        query = param(request, "sysparm_query")
         rows, total = await run_in_threadpool(instance.query, table, query, limit, offset)
         options = _options(request)
         result = [render(instance, table, row, options) for row in rows]
@@ -140,7 +140,7 @@ def _routes(prefix: str) -> None:
     async def create_record(
         table: str, request: Request, instance: Instance, user: User
     ) -> Response:
-        payload = await _payload(request)
+        payload = await read_payload(request)
         record = await run_in_threadpool(instance.insert, table, payload, user)
         location = f"{instance.settings.public_url}/api/now/table/{table}/{record['sys_id']}"
         return JSONResponse(
@@ -151,7 +151,7 @@ def _routes(prefix: str) -> None:
     async def update_record(
         table: str, sys_id: str, request: Request, instance: Instance, user: User
     ) -> object:
-        payload = await _payload(request)
+        payload = await read_payload(request)
         record = await run_in_threadpool(instance.update, table, sys_id, payload, user)
         return _one(instance, table, record, request)
 

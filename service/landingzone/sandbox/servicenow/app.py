@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from landingzone.sandbox.servicenow import api, ui
+from landingzone.sandbox.servicenow import api, catalog, ui
 from landingzone.sandbox.servicenow.callback import CallbackDispatcher
+from landingzone.sandbox.servicenow.catalog_seed import seed_catalog
 from landingzone.sandbox.servicenow.instance import ServiceNowInstance
 from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
 from landingzone.sandbox.servicenow.store import TableStore
@@ -29,8 +30,8 @@ def create_app(settings: ServiceNowSimSettings) -> FastAPI:
     instance = ServiceNowInstance(
         settings, store, on_decision=dispatcher.submit if dispatcher else None
     )
-    instance.seed_users()
-    instance.seed_groups(settings.groups)
+    instance.seed_directory()
+    seed_catalog(instance)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,5 +44,6 @@ def create_app(settings: ServiceNowSimSettings) -> FastAPI:
     app.state.servicenow = instance
     api.install_error_handler(app)
     app.include_router(api.router)
+    app.include_router(catalog.router)
     app.include_router(ui.router)
     return app

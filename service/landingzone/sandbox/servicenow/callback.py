@@ -1,5 +1,10 @@
 """Outbound approval callbacks, signed and delivered in the background with retries.
 
+They stand for the platform team's own business rule "call the Landing Zone service back when a
+requested item's approval is decided" (no stock instance has it; the service polls without it).
+The payload's `correlation_id` is the item's `landing_zone_id` variable for an item ordered from
+the catalog, its `correlation_id` field for one inserted through the Table API.
+
 Signature: `X-ServiceNow-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>`
 with the Unix time in `X-ServiceNow-Timestamp`. A delivery that keeps failing is dropped after
 the last attempt; the service's polling fallback still sees the decision.

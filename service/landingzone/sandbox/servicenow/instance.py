@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from landingzone.sandbox.servicenow import rules, schema
-from landingzone.sandbox.servicenow.query import parse_query
+from landingzone.sandbox.servicenow.query import EncodedQuery, FieldReader, parse_query
 from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
-from landingzone.sandbox.servicenow.store import Record, TableStore
+from landingzone.sandbox.servicenow.store import INDEXED_FIELDS, Record, TableStore
 
 SYSTEM_FIELDS = frozenset(
     {"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by", "sys_mod_count"}
@@ -68,10 +68,67 @@ class ServiceNowInstance:
         self, table: str, query_text: str, limit: int, offset: int
     ) -> tuple[list[Record], int]:
         self._check_table(table)
-        encoded = parse_query(query_text)
-        rows = [row for row in self.store.rows(table) if encoded.matches(row)]
+        encoded = parse_query(query_text, self._readers(table))
+        rows = [row for row in self._candidates(table, encoded) if encoded.matches(row)]
         ordered = encoded.sort(rows)
         return [dict(r) for r in ordered[offset : offset + limit]], len(ordered)
+
+    def _candidates(self, table: str, encoded: EncodedQuery) -> list[Record]:
+        """Rows that may match: through indexes when the query pins an indexed field, also at
+        the end of a dot-walk (found there first, then walked back reference by reference)."""
+        for path, value in encoded.required_equalities():
+            # Rows without the field read as "", which no index finds; the index folds ASCII only.
+            if not value or not value.isascii():
+                continue
+            *walk, last = path.split(".")
+            hops = schema.reference_path(table, walk)
+            if (
+                hops is None
+                or not self._indexed(last)
+                or not all(self._indexed(f) for f, _ in hops)
+            ):
+                continue
+            tables = [table, *(target for _, target in hops)]
+            found = self._where(tables[-1], last, [value])
+            for (field, _), referring in zip(reversed(hops), reversed(tables[:-1]), strict=True):
+                found = self._where(referring, field, [row["sys_id"] for row in found])
+            return found
+        return self.store.rows(table)
+
+    @staticmethod
+    def _indexed(field: str) -> bool:
+        return field == "sys_id" or field in INDEXED_FIELDS
+
+    def _where(self, table: str, field: str, values: Sequence[str]) -> list[Record]:
+        tables = schema.TASK_TABLES if table == "task" else (table,)
+        return self.store.where_in(tables, field, values) if values else []
+
+    def _readers(self, table: str) -> Callable[[str], FieldReader | None]:
+        """Field readers for one query; dot-walks follow references, each record read once."""
+        followed: dict[tuple[str, str], Record | None] = {}
+
+        def follow(target: str, sys_id: str) -> Record | None:
+            if (target, sys_id) not in followed:
+                found = self.resolve(target, sys_id)
+                followed[(target, sys_id)] = found[1] if found else None
+            return followed[(target, sys_id)]
+
+        def reader(path: str) -> FieldReader | None:
+            *walk, last = path.split(".")
+            hops = schema.reference_path(table, walk)
+            if hops is None:
+                return None
+
+            def read(row: Mapping[str, str]) -> str:
+                current: Mapping[str, str] | None = row
+                for field, target in hops:
+                    value = current.get(field, "") if current is not None else ""
+                    current = follow(target, value) if value else None
+                return current.get(last, "") if current is not None else ""
+
+            return read
+
+        return reader
 
     def get(self, table: str, sys_id: str) -> Record:
         self._check_table(table)
@@ -96,7 +153,7 @@ class ServiceNowInstance:
     def journal(self, sys_id: str, element: str) -> list[Record]:
         entries = [
             row
-            for row in self.store.rows("sys_journal_field")
+            for row in self.store.where("sys_journal_field", "element_id", sys_id)
             if row.get("element_id") == sys_id and row.get("element") == element
         ]
         return sorted(entries, key=lambda row: row.get("sys_created_on", ""))
@@ -108,7 +165,7 @@ class ServiceNowInstance:
 
     def insert(self, table: str, values: Mapping[str, object], actor: str) -> Record:
         self._check_table(table)
-        with self.store.lock:
+        with self.store.transaction():
             stamp = now_text()
             record = schema.defaults(table)
             journal = self._apply(table, record, values)
@@ -130,7 +187,7 @@ class ServiceNowInstance:
             return self.store.get(table, record["sys_id"]) or record
 
     def update(self, table: str, sys_id: str, values: Mapping[str, object], actor: str) -> Record:
-        with self.store.lock:
+        with self.store.transaction():
             before = self.get(table, sys_id)
             record = dict(before)
             journal = self._apply(table, record, values)
@@ -148,32 +205,37 @@ class ServiceNowInstance:
             return self.store.get(table, sys_id) or record
 
     def delete(self, table: str, sys_id: str) -> None:
-        with self.store.lock:
+        with self.store.transaction():
             self.get(table, sys_id)
             self.store.delete(table, sys_id)
 
-    def seed_users(self) -> None:
-        with self.store.lock:
-            existing = self.users_by_name()
-            for user_name in [*self.settings.users, *self.settings.approvers]:
-                if user_name not in existing:
-                    display = " ".join(p.capitalize() for p in re.split(r"[._-]+", user_name))
-                    self.insert(
-                        "sys_user",
-                        {
-                            "user_name": user_name,
-                            "name": display,
-                            "email": f"{user_name}@example.com",
-                        },
-                        actor="system",
-                    )
+    def seed_directory(self) -> None:
+        """Users, groups and group memberships of the settings, each created once."""
+        with self.store.transaction():
+            members = [name for names in self.settings.groups.values() for name in names]
+            users = self._ensure_users([*self.settings.users, *members])
+            existing = {row["name"]: row["sys_id"] for row in self.store.rows("sys_user_group")}
+            for name, member_names in self.settings.groups.items():
+                group_id = existing.get(name)
+                if group_id is None:
+                    group_id = self.insert("sys_user_group", {"name": name}, "system")["sys_id"]
+                memberships = self.store.where("sys_user_grmember", "group", group_id)
+                current = {row["user"] for row in memberships}
+                for user_name in member_names:
+                    if users[user_name] not in current:
+                        values = {"group": group_id, "user": users[user_name]}
+                        self.insert("sys_user_grmember", values, actor="system")
+                        current.add(users[user_name])
 
-    def seed_groups(self, names: Sequence[str]) -> None:
-        with self.store.lock:
-            existing = {row["name"] for row in self.store.rows("sys_user_group")}
-            for name in names:
-                if name not in existing:
-                    self.insert("sys_user_group", {"name": name}, actor="system")
+    def _ensure_users(self, user_names: Sequence[str]) -> dict[str, str]:
+        existing = {name: row["sys_id"] for name, row in self.users_by_name().items()}
+        for user_name in user_names:
+            if user_name not in existing:
+                display = " ".join(p.capitalize() for p in re.split(r"[._-]+", user_name))
+                email = f"{user_name}@example.com"
+                values = {"user_name": user_name, "name": display, "email": email}
+                existing[user_name] = self.insert("sys_user", values, actor="system")["sys_id"]
+        return existing
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,7 +1,9 @@
 """ServiceNow encoded queries: `field=value^ORfield2LIKEx^ORDERBYDESCsys_created_on^NQ...`.
 
 A condition this module cannot parse matches no record (the behaviour of instances that set
-`glide.invalid_query.returns_no_rows`), so a malformed query never selects everything.
+`glide.invalid_query.returns_no_rows`), so a malformed query never selects everything. A
+dot-walked field (`request_item.cat_item.name`) is read through the `readers` the caller
+gives; one it cannot follow matches no record either.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import TypeVar
 Row = Mapping[str, str]
 RowT = TypeVar("RowT", bound=Row)
 Predicate = Callable[[Row], bool]
+FieldReader = Callable[[Row], str]
+# field path -> how to read it from a row, or None when the path names nothing
+ReaderFactory = Callable[[str], FieldReader | None]
 
 _CONDITION = re.compile(
     r"^(?P<field>[a-z0-9_.]+)"
@@ -23,60 +28,85 @@ _CONDITION = re.compile(
 )
 
 
+def plain_fields(path: str) -> FieldReader | None:
+    """Readers for the row's own fields only: a dotted path names nothing."""
+    if "." in path:
+        return None
+    return lambda row: row.get(path, "")
+
+
+@dataclass(frozen=True)
+class Condition:
+    test: Predicate
+    equality: tuple[str, str] | None = None  # (field, value) when the condition is field=value
+
+
 @dataclass(frozen=True)
 class Ordering:
-    field: str
+    read: FieldReader | None
     descending: bool
 
 
 @dataclass(frozen=True)
 class EncodedQuery:
-    groups: Sequence[Sequence[Sequence[Predicate]]]  # ^NQ groups -> AND terms -> OR alternatives
+    groups: Sequence[Sequence[Sequence[Condition]]]  # ^NQ groups -> AND terms -> OR alternatives
     orderings: Sequence[Ordering]
 
     def matches(self, row: Row) -> bool:
         if not self.groups:
             return True
         return any(
-            all(any(alternative(row) for alternative in term) for term in group)
+            all(any(alternative.test(row) for alternative in term) for term in group)
             for group in self.groups
         )
+
+    def required_equalities(self) -> list[tuple[str, str]]:
+        """(field, value) pairs every matching row has: lets the caller use an index."""
+        if len(self.groups) != 1:
+            return []
+        return [
+            term[0].equality
+            for term in self.groups[0]
+            if len(term) == 1 and term[0].equality is not None
+        ]
 
     def sort(self, rows: Sequence[RowT]) -> list[RowT]:
         ordered = list(rows)
         for ordering in reversed(self.orderings):
-            ordered.sort(key=_field_key(ordering.field), reverse=ordering.descending)
+            ordered.sort(key=_field_key(ordering.read), reverse=ordering.descending)
         return ordered
 
 
-def parse_query(text: str) -> EncodedQuery:
-    groups: list[list[list[Predicate]]] = []
+def parse_query(text: str, readers: ReaderFactory = plain_fields) -> EncodedQuery:
+    groups: list[list[list[Condition]]] = []
     orderings: list[Ordering] = []
     for group_text in text.split("^NQ") if text else []:
-        terms: list[list[Predicate]] = []
+        terms: list[list[Condition]] = []
         for term in group_text.split("^"):
             if not term or term == "EQ":
                 continue
             if term.startswith("ORDERBYDESC"):
-                orderings.append(Ordering(term.removeprefix("ORDERBYDESC"), descending=True))
+                orderings.append(Ordering(readers(term.removeprefix("ORDERBYDESC")), True))
             elif term.startswith("ORDERBY"):
-                orderings.append(Ordering(term.removeprefix("ORDERBY"), descending=False))
+                orderings.append(Ordering(readers(term.removeprefix("ORDERBY")), False))
             elif term.startswith("OR") and terms:
-                terms[-1].append(_condition(term.removeprefix("OR")))
+                terms[-1].append(_condition(term.removeprefix("OR"), readers))
             else:
-                terms.append([_condition(term)])
+                terms.append([_condition(term, readers)])
         if terms:
             groups.append(terms)
     return EncodedQuery(groups, orderings)
 
 
-def _condition(token: str) -> Predicate:
+def _condition(token: str, readers: ReaderFactory) -> Condition:
     match = _CONDITION.match(token)
-    if match is None:
-        return lambda row: False
+    read = readers(match["field"]) if match is not None else None
+    if match is None or read is None:
+        return Condition(lambda row: False)
     field, op, value = match["field"], match["op"], match["value"]
     test = _operator(op, value)
-    return lambda row: test(row.get(field, ""))
+    equality = (field, value) if op == "=" else None
+    return Condition(lambda row: test(read(row)), equality)
 
 
 def _operator(op: str, value: str) -> Callable[[str], bool]:
@@ -101,8 +131,8 @@ def _operator(op: str, value: str) -> Callable[[str], bool]:
     return tests[op]
 
 
-def _field_key(field: str) -> Callable[[Row], tuple[int, float, str]]:
-    return lambda row: _sort_key(row.get(field, ""))
+def _field_key(read: FieldReader | None) -> Callable[[Row], tuple[int, float, str]]:
+    return lambda row: _sort_key(read(row) if read is not None else "")
 
 
 def _compare(left: str, right: str) -> int:

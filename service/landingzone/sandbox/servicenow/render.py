@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,8 +34,39 @@ class RenderOptions:
 def render(
     instance: ServiceNowInstance, table: str, record: Record, options: RenderOptions
 ) -> dict[str, object]:
-    names = [f for f in options.fields if f in record] if options.fields else list(record)
-    return {name: _field(instance, table, record, name, options) for name in names}
+    if not options.fields:
+        return {name: _field(instance, table, record, name, options) for name in record}
+    shown: dict[str, object] = {}
+    for name in options.fields:
+        if name in record:
+            shown[name] = _field(instance, table, record, name, options)
+        elif "." in name:
+            walked = _walk(instance, table, record, name)
+            if walked is not None:
+                shown[name] = walked(options)
+    return shown
+
+
+def _walk(
+    instance: ServiceNowInstance, table: str, record: Record, path: str
+) -> Callable[[RenderOptions], object] | None:
+    """A dot-walked field (`request_item.number`): "" where a reference on the way is empty."""
+    *walk, last = path.split(".")
+    hops = schema.reference_path(table, walk)
+    if hops is None:
+        return None
+    current: tuple[str, Record] | None = (table, record)
+    for field, target in hops:
+        value = current[1].get(field, "") if current is not None else ""
+        current = instance.resolve(target, value) if value else None
+    if current is None:
+        return lambda options: (
+            {"display_value": "", "value": ""} if options.display_value == "all" else ""
+        )
+    found_table, found = current
+    if last not in found:
+        return None
+    return lambda options: _field(instance, found_table, found, last, options)
 
 
 def _field(

@@ -1,34 +1,45 @@
-"""Business rules: the approval flow of a requested item, as the instance's workflow runs it.
+"""Business rules of the simulated instance, run around every write.
 
-- An item whose approval becomes `requested` gets one `sysapproval_approver` row per approver.
-- An approver row set to approved/rejected rolls up to the item: any rejection rejects it,
-  approval by everyone approves it.
-- When the item's approval becomes approved/rejected, rows still waiting become
-  "No Longer Required" and, unless the item was created already decided, the decision
-  listener (the outbound callback) is told.
-- Closing an item (state 3/4/7, inactive) or cancelling its approval releases the approvals
-  still waiting ("requested" or "not requested" become "No Longer Required"), as the task
-  rule "Moot Approvals Upon Cancellation" does.
+Requested items (sc_req_item):
+- Nobody is asked on a bare insert with approval=requested, as on a stock instance, where the
+  catalog item's flow asks (flows.py). An instance customised for "table mode"
+  (`approval_on_insert_field`) asks the group that field names instead.
+- The approval moves the stage; once decided, approvals still waiting are released and, when
+  it went from requested to approved or rejected, the decision listener is told (the platform
+  team's business rule calling the Landing Zone service back, see callback.py).
+- Closing it (state 3/4/7) releases the approvals still waiting ("Moot Approvals Upon
+  Cancellation"), ends its flow and, once every item of its request is closed, closes the
+  request ("Close Parent if Required").
+Requests (sc_request): request_state closed_* closes it; cancelling it (request_state
+closed_cancelled, or approval cancelled) also closes every open item of the request (state
+Closed Incomplete, stage Request Cancelled), which cancels their flows and approvals.
+Approver rows: see approvals.py.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow import schema
+from landingzone.sandbox.servicenow import approvals, flows, schema, variables
+from landingzone.sandbox.servicenow.catalog_seed import CORRELATION_VARIABLE
 from landingzone.sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
     from landingzone.sandbox.servicenow.instance import ServiceNowInstance
 
-DECIDED = frozenset({"approved", "rejected"})
-WAITING = frozenset({"requested", "not requested"})
 _STAGE_FOR_APPROVAL = {
     "requested": "waiting_for_approval",
     "approved": "fulfillment",
     "rejected": "Request Cancelled",
 }
 _STAGE_FOR_CLOSED_STATE = {"3": "complete", "4": "Request Cancelled", "7": "Request Cancelled"}
+_STATE_FOR_REQUEST_STATE = {
+    "closed_complete": "3",
+    "closed_incomplete": "4",
+    "closed_cancelled": "4",
+    "closed_rejected": "4",
+}
+AUTO_CLOSED_NOTE = "Request Automatically Closed as all Line Items were complete"
 
 
 def before_write(
@@ -38,13 +49,19 @@ def before_write(
         return
     old = before or {}
     stage_given = record.get("stage", "") != old.get("stage", "")
-    if record.get("approval") != old.get("approval") and not stage_given:
+    if table == "sc_request":
+        request_state = record.get("request_state", "")
+        if request_state != old.get("request_state") and request_state in _STATE_FOR_REQUEST_STATE:
+            record["state"] = _STATE_FOR_REQUEST_STATE[request_state]
+            if not stage_given:
+                record["stage"] = request_state
+    elif record.get("approval") != old.get("approval") and not stage_given:
         record["stage"] = _STAGE_FOR_APPROVAL.get(record["approval"], record.get("stage", ""))
     state = record.get("state", "")
     if state != old.get("state") and state in schema.CLOSED_STATES:
         record["active"] = "false"
         record["closed_at"] = record["sys_updated_on"]
-        if not stage_given:
+        if table == "sc_req_item" and not stage_given:
             record["stage"] = _STAGE_FOR_CLOSED_STATE[state]
     if before is None:
         record["opened_at"] = record.get("opened_at") or record["sys_created_on"]
@@ -57,96 +74,85 @@ def after_write(
     instance: ServiceNowInstance, table: str, before: Record | None, record: Record, actor: str
 ) -> None:
     if table == "sc_req_item":
-        _after_item_write(instance, before, record, actor)
+        _after_item_write(instance, before, record)
+    elif table == "sc_request":
+        _after_request_write(instance, before, record)
     elif table == "sysapproval_approver":
-        _after_approver_write(instance, before, record)
+        approvals.after_approver_write(instance, before, record)
 
 
-def _after_item_write(
-    instance: ServiceNowInstance, before: Record | None, item: Record, actor: str
-) -> None:
+def _after_item_write(instance: ServiceNowInstance, before: Record | None, item: Record) -> None:
     old = before or {}
-    if before is None and not item.get("request"):
-        parent = instance.insert(
-            "sc_request",
-            {
-                "short_description": item["short_description"],
-                "requested_for": item["requested_for"],
-                "approval": "approved",
-                "request_state": "in_process",
-            },
-            actor,
-        )
-        instance.store.replace("sc_req_item", item | {"request": parent["sys_id"]})
     approval = item.get("approval", "")
+    _ask_in_table_mode(instance, old, item)
     if approval != old.get("approval"):
-        if approval == "requested" and not _waiting_rows(instance, item["sys_id"]):
-            _request_approvals(instance, item)
-        if approval in DECIDED or approval == "cancelled":
-            _release_waiting_rows(instance, item["sys_id"])
-        if approval in DECIDED and before is not None and instance.on_decision is not None:
-            instance.on_decision(
-                {
-                    "table": "sc_req_item",
-                    "sys_id": item["sys_id"],
-                    "number": item.get("number", ""),
-                    "approval": approval,
-                    "correlation_id": item.get("correlation_id", ""),
-                }
-            )
+        if approval in approvals.DECIDED or approval == "cancelled":
+            approvals.release(instance, item["sys_id"])
+        if approval in approvals.DECIDED and old.get("approval") == "requested":
+            _tell_decision(instance, item)
+        if approval in approvals.DECIDED:
+            flows.on_decision(instance, instance.find("sc_req_item", item["sys_id"]) or item)
     state = item.get("state", "")
     if state != old.get("state") and state in schema.CLOSED_STATES:
-        _release_waiting_rows(instance, item["sys_id"])
+        current = instance.find("sc_req_item", item["sys_id"]) or item
+        approvals.release(instance, item["sys_id"])
+        flows.on_closed(instance, current)
+        _close_parent_if_required(instance, current)
 
 
-def _after_approver_write(instance: ServiceNowInstance, before: Record | None, row: Record) -> None:
-    if before is None or row.get("state") == before.get("state"):
+def _ask_in_table_mode(instance: ServiceNowInstance, old: Record, item: Record) -> None:
+    field = instance.settings.approval_on_insert_field
+    if not field or item.get("approval") != "requested" or item.get("flow_context"):
         return
-    if row.get("state") not in DECIDED:
-        return
-    table = row.get("source_table") or "sc_req_item"
-    document = instance.find(table, row.get("document_id") or row.get("sysapproval", ""))
-    if document is None or document.get("approval") != "requested":
-        return
-    states = {r.get("state") for r in _rows_for(instance, document["sys_id"])}
-    if "rejected" in states:
-        outcome = "rejected"
-    elif "approved" in states and "requested" not in states:
-        outcome = "approved"
-    else:
-        return
-    instance.update(table, document["sys_id"], {"approval": outcome}, actor="system")
+    group_id = item.get(field, "")
+    triggered = item.get("approval") != old.get("approval") or group_id != old.get(field)
+    if group_id and triggered and not approvals.waiting(instance, item["sys_id"]):
+        approvals.ask_group(instance, "sc_req_item", item, group_id)
 
 
-def _request_approvals(instance: ServiceNowInstance, item: Record) -> None:
-    users = instance.users_by_name()
-    for user_name in instance.settings.approvers:
-        user = users.get(user_name)
-        instance.insert(
-            "sysapproval_approver",
-            {
-                "approver": user["sys_id"] if user else user_name,
-                "sysapproval": item["sys_id"],
-                "document_id": item["sys_id"],
-                "source_table": "sc_req_item",
-                "state": "requested",
-            },
-            actor="system",
+def _tell_decision(instance: ServiceNowInstance, item: Record) -> None:
+    if instance.on_decision is None:
+        return
+    correlation = item.get("correlation_id", "")
+    if item.get("cat_item"):
+        correlation = variables.values(instance, item["sys_id"]).get(
+            CORRELATION_VARIABLE, correlation
         )
+    payload = {
+        "table": "sc_req_item",
+        "sys_id": item["sys_id"],
+        "number": item.get("number", ""),
+        "approval": item["approval"],
+        "correlation_id": correlation,
+    }
+    listener = instance.on_decision
+    instance.store.after_commit(lambda: listener(payload))
 
 
-def _rows_for(instance: ServiceNowInstance, sys_id: str) -> list[Record]:
-    return [
-        row
-        for row in instance.store.rows("sysapproval_approver")
-        if sys_id in (row.get("document_id"), row.get("sysapproval"))
-    ]
+def _close_parent_if_required(instance: ServiceNowInstance, item: Record) -> None:
+    request = instance.find("sc_request", item.get("request", ""))
+    if request is None or request.get("active") == "false":
+        return
+    peers = instance.store.where("sc_req_item", "request", request["sys_id"])
+    if any(peer.get("state") not in schema.CLOSED_STATES for peer in peers):
+        return
+    if any(peer.get("stage") == "complete" for peer in peers):
+        values = {"request_state": "closed_complete", "comments": AUTO_CLOSED_NOTE}
+    else:
+        values = {"request_state": "closed_incomplete"}
+    instance.update("sc_request", request["sys_id"], values, actor="system")
 
 
-def _waiting_rows(instance: ServiceNowInstance, sys_id: str) -> list[Record]:
-    return [row for row in _rows_for(instance, sys_id) if row.get("state") in WAITING]
-
-
-def _release_waiting_rows(instance: ServiceNowInstance, sys_id: str) -> None:
-    for row in _waiting_rows(instance, sys_id):
-        instance.update("sysapproval_approver", row["sys_id"], {"state": "not_required"}, "system")
+def _after_request_write(
+    instance: ServiceNowInstance, before: Record | None, request: Record
+) -> None:
+    old = before or {}
+    cancelled = request.get("request_state") == "closed_cancelled" != old.get("request_state")
+    withdrawn = request.get("approval") == "cancelled" != old.get("approval")
+    if not (cancelled or withdrawn):
+        return
+    approvals.release(instance, request["sys_id"])
+    for item in instance.store.where("sc_req_item", "request", request["sys_id"]):
+        if item.get("state") not in schema.CLOSED_STATES:
+            values = {"state": "4", "stage": "Request Cancelled"}
+            instance.update("sc_req_item", item["sys_id"], values, actor="system")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
-from landingzone.sandbox.servicenow import schema
+from landingzone.sandbox.servicenow import approvals, schema, variables
 from landingzone.sandbox.servicenow.instance import ServiceNowInstance, TableError
 from landingzone.sandbox.servicenow.store import Record
 
@@ -64,18 +65,54 @@ def _display_names(instance: ServiceNowInstance) -> dict[str, str]:
     return {u["sys_id"]: u.get("name") or u["user_name"] for u in instance.store.rows("sys_user")}
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One approval an approver is asked for, with what they need to decide."""
+
+    row: Record
+    item: Record
+    request_number: str
+    group: str
+    answers: Sequence[variables.Answer]
+
+
+def _group_name(instance: ServiceNowInstance, group_approval_id: str) -> str:
+    group_approval = instance.find("sysapproval_group", group_approval_id)
+    if group_approval is None:
+        return ""
+    group = instance.find("sys_user_group", group_approval.get("assignment_group", ""))
+    return group.get("name", "") if group is not None else ""
+
+
+def _waiting(instance: ServiceNowInstance) -> list[Waiting]:
+    shown: list[Waiting] = []
+    for row in reversed(instance.store.where("sysapproval_approver", "state", "requested")):
+        if row.get("state") != "requested" or row.get("source_table") not in ("", "sc_req_item"):
+            continue
+        item = instance.find("sc_req_item", row.get("document_id", ""))
+        if item is None:
+            continue
+        request = instance.find("sc_request", item.get("request", ""))
+        shown.append(
+            Waiting(
+                row=row,
+                item=item,
+                request_number=request.get("number", "") if request else "",
+                group=_group_name(instance, row.get("group", "")),
+                answers=variables.answers(instance, item["sys_id"]),
+            )
+        )
+        if len(shown) == INBOX_ITEMS:
+            break
+    return shown
+
+
 def _inbox(instance: ServiceNowInstance) -> dict[str, object]:
     everything = list(reversed(instance.store.rows("sc_req_item")))
-    by_id = {item["sys_id"]: item for item in everything}
     items = everything[:INBOX_ITEMS]
-    waiting = [
-        (row, by_id[row["document_id"]])
-        for row in reversed(instance.store.rows("sysapproval_approver"))
-        if row.get("state") == "requested" and row.get("document_id") in by_id
-    ]
     notes = {item["sys_id"]: instance.journal(item["sys_id"], "work_notes") for item in items}
     return {
-        "waiting": waiting,
+        "waiting": _waiting(instance),
         "items": items,
         "total_items": len(everything),
         "notes": notes,
@@ -118,15 +155,16 @@ async def decide(sys_id: str, request: Request, instance: Instance) -> Response:
 
 def _record_context(instance: ServiceNowInstance, table: str, sys_id: str) -> dict[str, object]:
     record: Record = instance.get(table, sys_id)
-    approvals = [
-        row
-        for row in instance.store.rows("sysapproval_approver")
-        if row.get("document_id") == sys_id
-    ]
+    rows = sorted(
+        approvals.approver_rows(instance, sys_id), key=lambda r: r.get("sys_created_on", "")
+    )
+    request = instance.find("sc_request", record.get("request", ""))
     return {
         "table": table,
         "record": record,
-        "approvals": approvals,
+        "request_number": request.get("number", "") if request else "",
+        "approvals": [(row, _group_name(instance, row.get("group", ""))) for row in rows],
+        "answers": variables.answers(instance, sys_id) if table == "sc_req_item" else [],
         "notes": instance.journal(sys_id, "work_notes"),
         "users": _display_names(instance),
     }
