@@ -15,7 +15,7 @@ from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketReposit
 from landingzone.integrations.jenkins.config import JenkinsConfig
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.integrations.retry_after import parse_retry_after
-from landingzone.integrations.servicenow import ServiceNowApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
 from landingzone.sandbox.bitbucket import create_app as bitbucket_app
 from landingzone.sandbox.jenkins import JenkinsSimSettings
 from landingzone.sandbox.jenkins import create_app as jenkins_app
@@ -64,7 +64,7 @@ def jenkins(tmp_path: Path) -> Iterator[tuple[Throttle, JenkinsPipelineServer]]:
 
 
 @pytest.fixture
-def servicenow(tmp_path: Path) -> Iterator[tuple[Throttle, ServiceNowApprovalDesk]]:
+def servicenow(tmp_path: Path) -> Iterator[tuple[Throttle, CatalogApprovalDesk]]:
     port = free_port()
     settings = ServiceNowSimSettings(
         data_dir=tmp_path, base_url=f"http://127.0.0.1:{port}", users={USER: PASSWORD}
@@ -74,7 +74,7 @@ def servicenow(tmp_path: Path) -> Iterator[tuple[Throttle, ServiceNowApprovalDes
         config = ServiceNowConfig(
             host=f"127.0.0.1:{port}", use_ssl=False, username=USER, password=SecretStr(PASSWORD)
         )
-        yield throttle, ServiceNowApprovalDesk(config)
+        yield throttle, CatalogApprovalDesk(config)
 
 
 def test_bitbucket_throttling_carries_the_delay(
@@ -115,7 +115,7 @@ def test_jenkins_throttling_carries_the_delay(
 
 
 def test_servicenow_throttling_carries_the_delay(
-    servicenow: tuple[Throttle, ServiceNowApprovalDesk],
+    servicenow: tuple[Throttle, CatalogApprovalDesk],
 ) -> None:
     throttle, desk = servicenow
     throttle.refusals.append(Refusal(r"/api/now/table/sc_req_item", 429, "3"))

@@ -76,6 +76,8 @@ def test_callbacks_from_the_servicenow_sandbox_verify(tmp_path: Path) -> None:
             data_dir=tmp_path,
             base_url=f"http://127.0.0.1:{port}",
             users={"approver": "pw"},
+            groups={"change-board": ["approver"]},
+            approval_on_insert_field="assignment_group",
             callback_url=f"{hook_server.url}/hook",
             callback_secret=SECRET,
         )
@@ -83,9 +85,18 @@ def test_callbacks_from_the_servicenow_sandbox_verify(tmp_path: Path) -> None:
             snow = pysnow.Client(
                 host=f"127.0.0.1:{port}", user="approver", password="pw", use_ssl=False
             )
+            board = snow.resource(api_path="/table/sys_user_group").get(
+                query={"name": "change-board"}
+            )
             item = (
                 snow.resource(api_path="/table/sc_req_item")
-                .create(payload={"approval": "requested", "correlation_id": "lz-42"})
+                .create(
+                    payload={
+                        "approval": "requested",
+                        "correlation_id": "lz-42",
+                        "assignment_group": board.one()["sys_id"],
+                    }
+                )
                 .one()
             )
             snow.resource(api_path="/table/sysapproval_approver").update(

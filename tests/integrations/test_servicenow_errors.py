@@ -1,4 +1,4 @@
-"""How ServiceNowApprovalDesk reports a misbehaving or unreachable ServiceNow."""
+"""How the ServiceNow desk reports a misbehaving or unreachable ServiceNow."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 
 from landingzone.integrations.base import PermanentError, TransientError
-from landingzone.integrations.servicenow import ServiceNowApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
 from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
 from landingzone.sandbox.serving import free_port, serving
 
@@ -19,7 +19,7 @@ PASSWORD = "very-secret-password"
 SYS_ID = "a" * 32
 
 
-def _desk(port: int, password: str = PASSWORD, timeout_s: float = 5.0) -> ServiceNowApprovalDesk:
+def _desk(port: int, password: str = PASSWORD, timeout_s: float = 5.0) -> CatalogApprovalDesk:
     config = ServiceNowConfig(
         host=f"127.0.0.1:{port}",
         use_ssl=False,
@@ -27,7 +27,7 @@ def _desk(port: int, password: str = PASSWORD, timeout_s: float = 5.0) -> Servic
         password=SecretStr(password),
         timeout_s=timeout_s,
     )
-    return ServiceNowApprovalDesk(config)
+    return CatalogApprovalDesk(config)
 
 
 def _answering(status: int, delay_s: float = 0.0) -> FastAPI:

@@ -117,13 +117,12 @@ def requested_items(client: pysnow.Client, landing_zone_id: str) -> list[dict[st
     return ordered + [item for item in inserted if item["sys_id"] not in ids]
 
 
-def decide(sandbox: Sandbox, landing_zone_id: str, state: str, nth: int = 1) -> dict[str, Any]:
+def decide(sandbox: Sandbox, landing_zone_id: str, state: str, nth: int = 1) -> None:
     """The n-th approver answers the approval asked of them for the landing zone's item."""
     approver = servicenow(sandbox, as_approver=nth)
     [item] = requested_items(approver, landing_zone_id)
     [user] = records(approver, "sys_user", {"user_name": approver_name(sandbox, nth)})
     query = {"sysapproval": item["sys_id"], "approver": user["sys_id"]}
-    updated = approver.resource(api_path="/table/sysapproval_approver").update(
+    approver.resource(api_path="/table/sysapproval_approver").update(
         query=query, payload={"state": state}
     )
-    return dict(updated)

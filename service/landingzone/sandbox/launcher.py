@@ -97,8 +97,10 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     python = [sys.executable, "-m", "landingzone.cli"]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     service_env = {**base_env, **layout.service_environment()}
-    # The simulators read the service's platform configuration (its approval groups).
-    platform = {"LZ_PLATFORM_CONFIG": service_env["LZ_PLATFORM_CONFIG"]}
+    # The simulators read the service's platform configuration (its approval groups) and the
+    # way it talks to ServiceNow, to set the instance up for it.
+    shared = ("LZ_PLATFORM_CONFIG", "LZ_SERVICENOW_MODE", "LZ_SERVICENOW_APPROVAL_GROUP_FIELD")
+    platform = {name: service_env[name] for name in shared if name in service_env}
     simulators = Supervised(
         "simulators",
         [*python, "sandbox-simulators", "--data", str(layout.root)],

@@ -36,6 +36,8 @@ TUNABLE_PREFIXES = (
     "LZ_REPLICA_",
     "LZ_FIRST_BUILD_",
     "LZ_BACKSTAGE_",  # tests/e2e_backstage points the service at its real Backstage
+    "LZ_SERVICENOW_MODE",  # the simulated instance is set up for the mode the service uses
+    "LZ_SERVICENOW_APPROVAL_GROUP_FIELD",
 )
 
 

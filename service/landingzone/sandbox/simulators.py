@@ -31,11 +31,20 @@ def approval_groups(platform_config: Path) -> tuple[str, ...]:
     return tuple(sorted({t.approval_group for t in tenants if t.approval_group}))
 
 
+def table_mode_group_field(service: dict[str, str]) -> str | None:
+    """For a service in table mode, the instance has the business rule that mode relies on:
+    inserting a requested item asks the group named in this field."""
+    if service.get("LZ_SERVICENOW_MODE") != "table":
+        return None
+    return service.get("LZ_SERVICENOW_APPROVAL_GROUP_FIELD") or "assignment_group"
+
+
 def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
     root = layout.root
     # The configuration the service is given: its tenants' groups must exist in ServiceNow, each
     # with the sandbox's approvers as members.
-    platform_config = Path(layout.service_environment()["LZ_PLATFORM_CONFIG"])
+    service = layout.service_environment()
+    platform_config = Path(service["LZ_PLATFORM_CONFIG"])
     bitbucket = BitbucketSimSettings(
         data_dir=root / "bitbucket",
         base_url=layout.url(layout.bitbucket_port),
@@ -56,6 +65,7 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
         base_url=layout.url(layout.servicenow_port),
         users={SERVICE_USER: layout.servicenow_password, **layout.approver_credentials()},
         groups={group: APPROVERS for group in approval_groups(platform_config)},
+        approval_on_insert_field=table_mode_group_field(service),
         callback_url=f"{layout.api_url}/v1/approvals/servicenow",
         callback_secret=layout.callback_secret,
     )

@@ -1,4 +1,5 @@
-"""ServiceNowApprovalDesk against the ServiceNow sandbox."""
+"""The table mode's desk against a sandbox instance whose business rule asks the group named
+in `assignment_group` when a requested item is inserted."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from landingzone.integrations.base import ApprovalRequest, PermanentError
-from landingzone.integrations.servicenow import ServiceNowApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import ServiceNowConfig, TableApprovalDesk
 from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
 from landingzone.sandbox.serving import free_port, serving
 
@@ -23,7 +24,7 @@ USER, PASSWORD = "landingzone", "desk-pw-123"
 
 @dataclass
 class Setup:
-    desk: ServiceNowApprovalDesk
+    desk: TableApprovalDesk
     snow: pysnow.Client
     url: str
 
@@ -49,8 +50,8 @@ def running(
         data_dir=data_dir,
         base_url=f"http://127.0.0.1:{port}",
         users={USER: PASSWORD},
-        approvers=approvers,
-        groups=GROUPS,
+        groups={group: approvers for group in GROUPS},
+        approval_on_insert_field="assignment_group",
     )
     with serving(create_app(settings), port=port) as server:
         config = ServiceNowConfig(
@@ -61,7 +62,7 @@ def running(
             approval_group_field=group_field,
         )
         snow = pysnow.Client(host=f"127.0.0.1:{port}", user=USER, password=PASSWORD, use_ssl=False)
-        yield Setup(ServiceNowApprovalDesk(config), snow, server.url)
+        yield Setup(TableApprovalDesk(config), snow, server.url)
 
 
 @pytest.fixture
@@ -71,7 +72,9 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 
 def _request(
-    correlation_id: str = "lz-0001", needs_approval: bool = True, group: str | None = None
+    correlation_id: str = "lz-0001",
+    needs_approval: bool = True,
+    group: str | None = "retail-change-board",
 ) -> ApprovalRequest:
     return ApprovalRequest(
         correlation_id=correlation_id,
@@ -162,10 +165,6 @@ def test_cancel_request_withdraws_the_record_and_every_waiting_approval(tmp_path
     with running(tmp_path, approvers=("cab.approver", "security.officer")) as setup:
         record = setup.desk.ensure_request(_request())
         other = setup.desk.ensure_request(_request("lz-0002"))
-        first = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")[0]
-        setup.snow.resource(api_path="/table/sysapproval_approver").update(
-            query={"sys_id": first["sys_id"]}, payload={"state": "approved"}
-        )
         assert record.number in httpx.get(setup.url).text
 
         setup.desk.cancel_request(record.sys_id, "Request withdrawn by the requester.")
@@ -176,7 +175,7 @@ def test_cancel_request_withdraws_the_record_and_every_waiting_approval(tmp_path
         [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
         assert (item["approval"], item["state"], item["active"]) == ("cancelled", "7", "false")
         rows = setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}")
-        assert sorted(r["state"] for r in rows) == ["approved", "not_required"]
+        assert sorted(r["state"] for r in rows) == ["not_required", "not_required"]
         assert setup.rows("sysapproval_approver", "state=requested") == setup.rows(
             "sysapproval_approver", f"sysapproval={other.sys_id}"
         )
@@ -221,6 +220,7 @@ def test_without_a_group_field_the_group_is_left_to_the_catalog(tmp_path: Path) 
         record = setup.desk.ensure_request(_request(group="no-such-board"))
         [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
         assert item["assignment_group"] == ""
+        assert setup.rows("sysapproval_approver", f"sysapproval={record.sys_id}") == []
 
 
 def test_record_url_opens_the_record_page(setup: Setup) -> None:
