@@ -28,8 +28,9 @@ def _secrets(sandbox: Sandbox) -> dict[str, str]:
         "bitbucket password": d["bitbucket"]["password"],
         "jenkins token": d["jenkins"]["token"],
         "servicenow password": d["servicenow"]["password"],
-        "approver password": d["servicenow"]["approver"]["password"],
         "jenkins notifyCommit token": layout["notify_commit_token"],
+    } | {
+        f"approver {a['username']} password": a["password"] for a in d["servicenow"]["approvers"]
     }
 
 
