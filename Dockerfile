@@ -9,11 +9,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
     PYTHONUNBUFFERED=1
 
-# The wheel, built with the locked build backend; setup.py puts the templates inside it.
+# Every wheel the image gets, made here: the production lock's, each download checked against
+# its hash (a dependency published without a wheel for this Python, such as ijson, is built by
+# the locked build backend), and the service's own, with the templates setup.py puts inside.
 FROM base AS build
 WORKDIR /src
-COPY requirements/build.txt requirements/
-RUN pip install --no-cache-dir --require-hashes -r requirements/build.txt
+COPY requirements/build.txt requirements/production.txt requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/build.txt \
+ && pip wheel --no-cache-dir --require-hashes --no-build-isolation \
+      --wheel-dir /wheels -r requirements/production.txt
 COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY service ./service
 COPY templates ./templates
@@ -27,12 +31,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 landingzone \
  && useradd --create-home --uid 10001 --gid 10001 landingzone
-# Every dependency at its locked version, checked against its hash; then the service itself,
-# which resolves nothing.
-COPY requirements/production.txt /tmp/production.txt
-RUN pip install --no-cache-dir --require-hashes -r /tmp/production.txt && rm /tmp/production.txt
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
+# The checked wheels alone, mounted rather than copied so they leave no layer behind: nothing
+# is resolved, downloaded or built in this stage.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --no-cache-dir --no-index --no-deps /wheels/*.whl \
+ && pip check
 WORKDIR /app
 ENV LZ_ENVIRONMENT=production \
     LZ_DATABASE_URL=sqlite:////app/var/landingzone.sqlite \

@@ -1,8 +1,9 @@
 """The image's install, done without a container engine: the wheel in a fresh environment.
 
-The steps are the Dockerfile's: build the wheel from the sources with the locked build
-backend, install the production lock with hashes, then the wheel alone, and run
-`landingzone serve` with production settings from outside the checkout.
+The steps are the Dockerfile's: fetch the production lock's wheels, each checked against its
+hash, build ours from the sources with the locked build backend, install those wheels alone
+into a fresh virtual environment, and run `landingzone serve` with production settings from
+outside the checkout.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def new_venv(path: Path) -> Path:
     return path
 
 
-def build_wheel(workdir: Path) -> Path:
+def build_wheels(workdir: Path) -> Path:
+    """The Dockerfile's build stage: the production lock's wheels, hash-checked, and ours."""
     source = workdir / "source"
     source.mkdir()
     ignored = shutil.ignore_patterns("__pycache__", "*.py[co]", "*.egg-info")
@@ -94,23 +96,33 @@ def build_wheel(workdir: Path) -> Path:
             shutil.copy2(ROOT / name, source / name)
     builder = new_venv(workdir / "build-venv")
     pip(builder, "install", "--require-hashes", "-r", str(ROOT / "requirements" / "build.txt"))
-    dist = workdir / "dist"
+    wheels = workdir / "wheels"
+    production = str(ROOT / "requirements" / "production.txt")
     pip(
-        builder, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(dist), str(source)
+        builder,
+        "wheel",
+        "--require-hashes",
+        "--no-build-isolation",
+        "-w",
+        str(wheels),
+        "-r",
+        production,
     )
-    (wheel,) = dist.glob("landingzone-*.whl")
-    return wheel
+    pip(builder, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source))
+    return wheels
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The Dockerfile's final stage: those wheels alone, offline, into a fresh environment."""
     workdir = tmp_path_factory.mktemp("image")
-    wheel = build_wheel(workdir)
+    wheels = build_wheels(workdir)
     venv = new_venv(workdir / "venv")
-    pip(venv, "install", "--require-hashes", "-r", str(ROOT / "requirements" / "production.txt"))
-    pip(venv, "install", "--no-deps", str(wheel))
+    pip(venv, "install", "--no-index", "--no-deps", *map(str, sorted(wheels.glob("*.whl"))))
+    pip(venv, "check")
     outside = workdir / "run"
     outside.mkdir()
+    (wheel,) = wheels.glob("landingzone-*.whl")
     return Installed(venv, wheel, outside)
 
 
