@@ -10,8 +10,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONUNBUFFERED=1
 
 # Every wheel the image gets, made here: the production lock's, each download checked against
-# its hash (a dependency published without a wheel for this Python, such as ijson, is built by
-# the locked build backend), and the service's own, with the templates setup.py puts inside.
+# its hash (the two published without wheels, ijson and multi-key-dict, are built by the locked
+# setuptools), and the service's own, with the templates setup.py puts inside.
 FROM base AS build
 WORKDIR /src
 COPY requirements/build.txt requirements/production.txt requirements/

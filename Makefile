@@ -14,10 +14,11 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(
 .PHONY: sandbox test lint install browser lock lock-upgrade
 
 # Everything comes from the locks; the project itself is installed without resolving anything.
+# The two dependencies published without a wheel are built by the locked setuptools.
 $(STAMP): $(LOCKS) pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements/build.txt
-	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --require-hashes --no-build-isolation -r requirements/dev.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

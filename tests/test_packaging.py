@@ -157,8 +157,9 @@ def make_dry_run(venv: Path, *extra: str) -> str:
 def test_make_install_uses_the_locks_and_reinstalls_when_one_changes(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     commands = make_dry_run(venv)
-    assert f"{venv}/bin/pip install --quiet --require-hashes -r requirements/dev.txt" in commands
-    assert f"{venv}/bin/pip install --quiet --no-deps --no-build-isolation -e ." in commands
+    pip = f"{venv}/bin/pip install --quiet"
+    assert f"{pip} --require-hashes --no-build-isolation -r requirements/dev.txt" in commands
+    assert f"{pip} --no-deps --no-build-isolation -e ." in commands
     venv.mkdir()
     (venv / ".installed").touch()  # newer than every lock: up to date
     assert "pip install" not in make_dry_run(venv)
