@@ -7,6 +7,7 @@ PLUGIN := backstage-plugin
 PLUGIN_STAMP := $(PLUGIN)/node_modules/.installed
 # Locked dependencies, with hashes: see "Dependencies" in the README.
 LOCKS := requirements/build.txt requirements/production.txt requirements/dev.txt
+# The Python the locks are resolved for (some pins need 3.11.5 or newer).
 LOCK_PYTHON := 3.11.7
 UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(LOCK_FLAGS)
