@@ -5,14 +5,34 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLUGIN := backstage-plugin
 PLUGIN_STAMP := $(PLUGIN)/node_modules/.installed
+# Locked dependencies, with hashes: see "Dependencies" in the README.
+LOCKS := requirements/build.txt requirements/production.txt requirements/dev.txt
+# The Python the locks are resolved for (some pins need 3.11.5 or newer).
+LOCK_PYTHON := 3.11.7
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: sandbox test lint install browser
+.PHONY: sandbox test lint install browser lock lock-upgrade
 
-$(STAMP): pyproject.toml
+# Everything comes from the locks; the project itself is installed without resolving anything.
+# The two dependencies published without a wheel are built by the locked setuptools.
+$(STAMP): $(LOCKS) pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/build.txt
+	$(BIN)/pip install --quiet --require-hashes --no-build-isolation -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-pin after editing pyproject's dependencies; versions already pinned are kept.
+lock: $(STAMP)
+	$(UV_COMPILE) requirements/build.in -o requirements/build.txt
+	$(UV_COMPILE) pyproject.toml -o requirements/production.txt
+	$(UV_COMPILE) pyproject.toml --extra dev requirements/build.in \
+	  -c requirements/production.txt -c requirements/build.txt -o requirements/dev.txt
+
+# Move every pin to the newest release the constraints allow.
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 # The Backstage module and the real Backstage backend its end-to-end test runs.
 $(PLUGIN_STAMP): $(PLUGIN)/package-lock.json

@@ -4,23 +4,42 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from landingzone.bundled_templates import certified_templates_dir
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PLATFORM_CONFIG = PACKAGE_DIR / "defaults" / "platform.yaml"
-DEFAULT_TEMPLATES_DIR = PACKAGE_DIR.parent.parent / "templates"
+DEFAULT_TEMPLATES_DIR = certified_templates_dir()
 
-_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "password", "dev-token", "admin"}
+_PLACEHOLDER_SECRETS = {
+    "",
+    "changeme",
+    "change-me",
+    "changeit",
+    "secret",
+    "password",
+    "token",
+    "dev-token",
+    "admin",
+    "placeholder",
+}
+
+
+def _holds_secrets(annotation: Any) -> bool:
+    """`SecretStr`, `SecretStr | None`, `list[SecretStr]`."""
+    return annotation is SecretStr or SecretStr in get_args(annotation)
 
 
 class Settings(BaseSettings):
     """Where the service runs and what it talks to. Production swaps these, nothing else."""
 
-    model_config = SettingsConfigDict(env_prefix="LZ_", extra="ignore")
+    # A refused setting's error would otherwise echo every input, secrets included.
+    model_config = SettingsConfigDict(env_prefix="LZ_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = "development"
     public_url: str = "http://127.0.0.1:8000"
@@ -123,26 +142,35 @@ class Settings(BaseSettings):
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
             return self
-        secrets = {
-            "LZ_API_TOKENS": self.api_tokens,
-            "LZ_BITBUCKET_PASSWORD": [self.bitbucket_password],
-            "LZ_BITBUCKET_WEBHOOK_SECRET": [self.bitbucket_webhook_secret],
-            "LZ_JENKINS_TOKEN": [self.jenkins_token],
-            "LZ_JENKINS_NOTIFY_COMMIT_TOKEN": [self.jenkins_notify_commit_token],
-            "LZ_SERVICENOW_PASSWORD": [self.servicenow_password],
-            "LZ_SERVICENOW_CALLBACK_SECRET": [self.servicenow_callback_secret],
-        }
-        if self.backstage_token is not None:
-            secrets["LZ_BACKSTAGE_TOKEN"] = [self.backstage_token]
         weak = [
-            name
-            for name, values in secrets.items()
+            f"LZ_{name.upper()}"
+            for name, values in self._secret_settings().items()
             if not values
-            or any(v.get_secret_value().lower() in _PLACEHOLDER_SECRETS for v in values)
+            or any(v.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS for v in values)
         ]
         if weak:
-            raise ValueError(f"placeholder secrets are refused in production: {', '.join(weak)}")
+            raise ValueError(
+                f"placeholder or missing secrets are refused in production: {', '.join(weak)}"
+            )
         return self
+
+    def _secret_settings(self) -> dict[str, list[SecretStr]]:
+        """Every secret setting production needs, by field name, with its values.
+
+        Found by type, so a secret setting added later is guarded too. An optional secret
+        counts once it is set, and the SMTP password as soon as mail is sent with a login."""
+        secrets: dict[str, list[SecretStr]] = {}
+        for name, field in type(self).model_fields.items():
+            if not _holds_secrets(field.annotation):
+                continue
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                secrets[name] = [value]
+            elif isinstance(value, list):
+                secrets[name] = value
+            elif name == "smtp_password" and self.smtp_username:
+                secrets[name] = []
+        return secrets
 
     @property
     def dbos_database_url(self) -> str:

@@ -14,7 +14,7 @@ Public API:
     render_environment(context: EnvironmentContext, output_dir, templates_root=None)
         -> RenderedProject
     template_context(project_class, context) -> dict   the cookiecutter context rendered
-    DEFAULT_TEMPLATES_ROOT: Path                        templates/ of this checkout
+    DEFAULT_TEMPLATES_ROOT: Path                        the certified templates (bundled_templates)
 Errors: `InputError`/`ParameterError` (refused values, with (field path, message) pairs),
 `RenderError` (unsafe or failed render), `TemplateError` (broken template).
 """
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from landingzone.bundled_templates import certified_templates_dir
 from landingzone.rendering.classes import (
     InputError,
     ProjectClass,
@@ -38,7 +39,7 @@ from landingzone.rendering.engine import generate
 from landingzone.rendering.environments import EnvironmentContext, environment_values
 from landingzone.rendering.values import TEXT_RULES, check_fields
 
-DEFAULT_TEMPLATES_ROOT = Path(__file__).resolve().parents[3] / "templates"
+DEFAULT_TEMPLATES_ROOT = certified_templates_dir()
 ENVIRONMENT_TEMPLATE = "environment"
 
 
