@@ -83,6 +83,7 @@ def _reconcile(live: runtime.Runtime) -> None:
 
 
 def _take_over(executor_ids: list[str]) -> None:
+    # DBOS exports no public call that recovers another executor's workflows; this is it.
     DBOS._recover_pending_workflows(executor_ids)
 
 

@@ -49,10 +49,18 @@ def test_labs_landing_zone_completes_with_everything_in_place(
         "succeeded",
         "succeeded",
     ]
+    listed = [s["name"] for s in done["steps"]]
+    started = [e["step"] for e in sandbox.events(done["id"]) if e["kind"] == "step_started"]
+    assert sorted(started) == sorted(listed), "each stage starts once"
+    # The two repositories are made side by side: either may start first.
+    rank = {name: i for i, name in enumerate(listed)} | {"environment": listed.index("repository")}
+    assert [rank[s] for s in started] == sorted(rank[s] for s in started), "as the API lists them"
     links = done["links"]
     project = git_clone(sandbox, links["clone"], tmp_path / "clone")
     assert (project / "Jenkinsfile").is_file()
-    assert "payments-api" in (project / "catalog-info.yaml").read_text()
+    descriptor = (project / "catalog-info.yaml").read_text()
+    assert "payments-api" in descriptor
+    assert links["repository"] in descriptor, "it points at its repository as Bitbucket serves it"
 
     bb = bitbucket(sandbox)
     assert bb.repo_exists("LABS", "payments-api")

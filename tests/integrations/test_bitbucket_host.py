@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -107,6 +108,28 @@ def test_ensure_repository_twice_creates_one_repository(
     assert first.owner == OWNER
     assert host.find_repository(PROJECT, first.slug) == first
     assert host.find_repository(PROJECT, "no-such-repo") is None
+
+
+def test_a_repository_is_located_before_it_exists_where_bitbucket_will_serve_it(
+    tmp_path: Path,
+) -> None:
+    # Behind a proxy: the server's links name its public address, not the one we call.
+    port = free_port()
+    settings = replace(
+        simulator_settings(tmp_path, port), base_url="https://scm.example.test/bitbucket"
+    )
+    with serving(create_app(settings), port=port) as running:
+        host = BitbucketRepositoryHost(config(running.url))
+        slug = unique("located-first").replace(" ", "-")
+
+        located = host.locate_repository(PROJECT, slug)
+        made = host.ensure_repository(PROJECT, slug, "", OWNER)
+
+    assert located == made.address
+    assert located.browse_url == (
+        f"https://scm.example.test/bitbucket/projects/{PROJECT}/repos/{slug}/browse"
+    )
+    assert located.clone_url == f"https://scm.example.test/bitbucket/scm/pay/{slug}.git"
 
 
 def test_creation_that_succeeded_behind_an_error_is_found_on_retry(

@@ -97,12 +97,24 @@ def with_marker(description: str, landing_zone_id: str, limit: int | None = None
 
 
 @dataclass(frozen=True)
+class RepositoryAddress:
+    """Where a repository is browsed and cloned, as the repository host's own links give it."""
+
+    browse_url: str
+    clone_url: str
+
+
+@dataclass(frozen=True)
 class Repository:
     project: str
     slug: str
     browse_url: str
     clone_url: str
     owner: str | None = None  # the landing zone named by its marker, if any
+
+    @property
+    def address(self) -> RepositoryAddress:
+        return RepositoryAddress(self.browse_url, self.clone_url)
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,13 @@ class InitialCommit:
 
 class RepositoryHost(Protocol):
     def find_repository(self, project: str, slug: str) -> Repository | None: ...
+
+    def locate_repository(self, project: str, slug: str) -> RepositoryAddress:
+        """Where `project/slug` is, or once created will be, browsed and cloned.
+
+        Taken from what the server says of the project, so it holds before the repository exists.
+        """
+        ...
 
     def ensure_repository(
         self, project: str, name: str, description: str, owner: str

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dbos import DBOS
 
 from landingzone.integrations.base import IntegrationError
-from landingzone.landing_zone import steps
+from landingzone.landing_zone import steps, workspace
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
 from landingzone.landing_zone.progress import Run, note, set_status, settle_steps
@@ -78,3 +78,4 @@ def cancel_workflow(run: Run, status_url: str, grace_s: float) -> None:
     # have, sweep again for anything it created.
     DBOS.sleep(grace_s)
     compensate(run, stage, reason, cancelled=True, sweep=1)
+    workspace.discard(run)  # nothing rendered for this run will be pushed now

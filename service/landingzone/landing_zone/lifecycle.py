@@ -7,7 +7,7 @@ import secrets
 
 from dbos import DBOS, SetWorkflowID
 
-from landingzone.integrations.base import PermanentError
+from landingzone.integrations.base import PermanentError, RepositoryAddress
 from landingzone.landing_zone import workspace
 from landingzone.landing_zone.compensation import cancel_workflow
 from landingzone.landing_zone.models import (
@@ -22,7 +22,6 @@ from landingzone.landing_zone.models import (
     WaitView,
 )
 from landingzone.landing_zone.progress import Run
-from landingzone.landing_zone.provisioning import environment_id
 from landingzone.landing_zone.resilience import RETRY_NOW_TOPIC
 from landingzone.landing_zone.runtime import Runtime
 from landingzone.landing_zone.service import (
@@ -34,6 +33,7 @@ from landingzone.landing_zone.service import (
 from landingzone.landing_zone.store import DuplicateKey, NameTaken, Record
 from landingzone.landing_zone.workflows import (
     INTAKE_QUEUE,
+    environment_id,
     landing_zone_workflow,
     provisioning_id,
     workflow_id,
@@ -97,7 +97,8 @@ def _same_or_conflict(existing: Record, digest: str) -> Record:
 def start(runtime: Runtime, landing_zone_id: str, run_number: int) -> None:
     settings = runtime.configuration.settings
     intake = DBOS.retrieve_queue(INTAKE_QUEUE)
-    assert intake is not None, "the intake queue is registered at start-up"
+    if intake is None:
+        raise RuntimeError(f"the {INTAKE_QUEUE!r} queue is not registered")
     with SetWorkflowID(workflow_id(landing_zone_id, run_number)):
         intake.enqueue(
             landing_zone_workflow,
@@ -201,10 +202,14 @@ def retry(runtime: Runtime, record: Record) -> None:
 
 def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
     plan = make_plan("lz_preview", request, runtime.configuration.platform, runtime.classes)
+    # A dry run asks Bitbucket nothing; the addresses only appear in files' contents.
+    addresses = workspace.Addresses(
+        _preview_address(plan.name), _preview_address(f"{plan.name}-env")
+    )
     with workspace.scratch("preview") as scratch:
         try:
-            project = workspace.render_project(plan, "", scratch / "project")
-            environment = workspace.render_environment(plan, "", scratch / "environment")
+            project = workspace.render_project(plan, "", addresses, scratch / "project")
+            environment = workspace.render_environment(plan, "", addresses, scratch / "environment")
         except PermanentError as error:
             raise RequestRejected([(("body",), error.message)]) from error
     return Preview(
@@ -212,6 +217,13 @@ def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
         approval_required=plan.approval_required,
         files=project.files,
         environment_files=environment.files,
+    )
+
+
+def _preview_address(slug: str) -> RepositoryAddress:
+    return RepositoryAddress(
+        browse_url=f"https://preview.invalid/repos/{slug}/browse",
+        clone_url=f"https://preview.invalid/scm/{slug}.git",
     )
 
 

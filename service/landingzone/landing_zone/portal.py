@@ -75,7 +75,7 @@ def notify_in_portal(
         why = "the request names no Backstage user"
         note(run, key, stage, f"notify: no Backstage notification: {why}", {})
         return
-    notification = _notification(run, plan, outcome, links, status_url, reason)
+    notification = _notification(run, plan, plan.requester_ref, outcome, links, status_url, reason)
     try:
         why_not = notify_requester(run, stage, notification)
     except IntegrationError as error:
@@ -95,15 +95,20 @@ def notify_in_portal(
 
 
 def _notification(
-    run: Run, plan: Plan, outcome: str, links: Mapping[str, str], status_url: str, reason: str
+    run: Run,
+    plan: Plan,
+    user_ref: str,
+    outcome: str,
+    links: Mapping[str, str],
+    status_url: str,
+    reason: str,
 ) -> Notification:
     urls = {k: v for k, v in links.items() if v.startswith(("http://", "https://"))}
     listed = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in urls.items())
     description = " ".join(part for part in (reason and f"{reason}.", listed) if part)
     link = urls.get("catalog_entity") if outcome == "completed" else urls.get("approval")
-    assert plan.requester_ref is not None
     return Notification(
-        user_ref=plan.requester_ref,
+        user_ref=user_ref,
         title=outcome_title(outcome, plan.name),
         description=description or f"Landing zone {plan.landing_zone_id}",
         link=link or status_url,

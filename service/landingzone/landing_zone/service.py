@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from landingzone.config import PlatformConfig
+from landingzone.integrations.base import PipelineDefinition, PipelineParameter, Repository
 from landingzone.landing_zone.models import DerivedNames, LandingZoneRequest, RepositoryName
 from landingzone.rendering.classes import ParameterError, ProjectClass, validate_parameters
+from landingzone.rendering.environments import ENVIRONMENT_NAMES
 from landingzone.rendering.values import TEXT_RULES, check_fields
 
 
@@ -24,6 +26,14 @@ class RequestRejected(Exception):
         super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))
         self.problems = problems
         self.kind = kind
+
+
+@dataclass(frozen=True)
+class PipelineJob:
+    """A Jenkins job of the landing zone: its full name and what it runs."""
+
+    full_name: str
+    definition: PipelineDefinition
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class Plan:
     credentials_id: str
     branch_restrictions: tuple[str, ...]
     failure_policy: str
+    environments: tuple[str, ...]  # each gets a folder in the environment repository
     environment_scopes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     requester_ref: str | None = None  # user:default/jane.doe, for Backstage notifications
     catalog_item: str | None = None  # the ServiceNow catalog item ordered for it
@@ -58,6 +69,34 @@ class Plan:
     @property
     def image(self) -> str:
         return f"{self.registry}/{self.tenant}/{self.name}"
+
+    def pipelines(
+        self, project: Repository, environments: Repository
+    ) -> tuple[PipelineJob, PipelineJob]:
+        """The build and the promote job, building `project` as the repository host serves it."""
+        build = PipelineDefinition(
+            clone_url=project.clone_url,
+            credentials_id=self.credentials_id,
+            branch=self.default_branch,
+            script_path="Jenkinsfile",
+            description=f"Builds, tests and publishes {self.image}",
+        )
+        targets = ", ".join(self.environments)
+        promote = replace(
+            build,
+            script_path="Jenkinsfile.promote",
+            description=f"Promotes {self.image} to {targets} ({environments.browse_url})",
+            parameters=(
+                PipelineParameter("VERSION", "Image version to promote"),
+                PipelineParameter(
+                    "TARGET_ENVIRONMENT", "Where to deploy", choices=self.environments
+                ),
+            ),
+        )
+        return (
+            PipelineJob(self.names.build_job, build),
+            PipelineJob(self.names.promote_job, promote),
+        )
 
 
 def request_hash(payload: Mapping[str, Any]) -> str:
@@ -147,4 +186,5 @@ def make_plan(
         branch_restrictions=tuple(defaults.branch_restrictions),
         failure_policy=defaults.failure_policy,
         environment_scopes=platform.environment_scopes(request.tenant, request.name),
+        environments=ENVIRONMENT_NAMES,
     )

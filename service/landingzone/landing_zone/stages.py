@@ -1,13 +1,22 @@
-"""How a stage fails: any error inside a stage becomes a recorded StageFailed naming it."""
+"""One stage of a landing zone: started, then finished, skipped or failed, each recorded once.
+
+    with stage(run, "render") as current:
+        ...
+        current.finished("render: 12 files from the java template")
+
+Any error inside the block becomes a StageFailed naming the stage, after the failure is recorded
+on it; the workflow engine's own control exceptions (a cancel) pass through untouched.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from dbos import error as dbos_error
 
 from landingzone.integrations.base import IntegrationError
-from landingzone.landing_zone.progress import Run, stage_failed
+from landingzone.landing_zone.progress import Run, stage_failed, stage_finished, stage_started
 
 
 class StageFailed(Exception):
@@ -33,21 +42,50 @@ def failure_message(error: BaseException) -> str:
     return f"unexpected error: {type(error).__name__}: {error}"
 
 
-class failing_as:
-    """Turn any error inside a stage into StageFailed, recording the failure on the stage."""
+class Stage:
+    """A stage in progress; the block says how it ended by calling one of these once."""
 
-    def __init__(self, run: Run, stage: str) -> None:
+    def __init__(self, run: Run, name: str) -> None:
         self.run = run
-        self.stage = stage
+        self.name = name
+        self.ended = False
 
-    def __enter__(self) -> None:
-        return None
+    def finished(self, message: str) -> None:
+        self._ending()
+        stage_finished(self.run, self.name, message)
+        self.ended = True
 
-    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> Literal[False]:
-        if error is None or not isinstance(error, Exception) or isinstance(error, StageFailed):
-            return False
+    def skipped(self, message: str) -> None:
+        """Nothing was needed, e.g. an approval that policy grants."""
+        self._ending()
+        stage_finished(self.run, self.name, message, skipped=True)
+        self.ended = True
+
+    def failed(self, message: str) -> None:
+        """An outcome that ends the stage without an error, e.g. a rejection."""
+        self._ending()
+        stage_failed(self.run, self.name, message)
+        self.ended = True
+
+    def _ending(self) -> None:
+        if self.ended:
+            raise RuntimeError(f"stage {self.name} has already ended")
+
+
+@contextmanager
+def stage(run: Run, name: str) -> Iterator[Stage]:
+    stage_started(run, name)
+    current = Stage(run, name)
+    try:
+        yield current
+    except StageFailed:
+        raise
+    except Exception as error:
         if is_engine_control(error):
-            return False
+            raise
         message = failure_message(error)
-        stage_failed(self.run, self.stage, message)
-        raise StageFailed(self.stage, message) from error
+        if not current.ended:
+            stage_failed(run, name, message)
+        raise StageFailed(name, message) from error
+    if not current.ended:
+        raise RuntimeError(f"stage {name} ended without saying how")

@@ -7,7 +7,6 @@ a step created is remembered on the landing zone so compensation knows exactly w
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from landingzone.landing_zone.models import LandingZoneRequest
 from landingzone.landing_zone.progress import Run
 from landingzone.landing_zone.resilience import external
 from landingzone.landing_zone.service import Plan, RequestRejected, make_plan
+from landingzone.landing_zone.workspace import ENVIRONMENT, PROJECT, Addresses, Rendered
 
 PROJECT_PUSHED = "project_pushed"  # resources flag: the point of no return has been passed
 
@@ -147,18 +147,23 @@ def active_stage(run: Run) -> str:
     return runtime.current().store.steps.interrupted(run.landing_zone_id)
 
 
-@DBOS.step()
-def clock() -> float:
-    return time.time()
-
-
 # ---------------------------------------------------------------- rendering and repositories
 
 
+@external("bitbucket")
+def locate_repositories(run: Run, stage: str, plan: Plan) -> Addresses:
+    host = runtime.current().repositories
+    project, environment = plan.names.repository, plan.names.environment_repository
+    return Addresses(
+        project=host.locate_repository(project.project, project.slug),
+        environment=host.locate_repository(environment.project, environment.slug),
+    )
+
+
 @DBOS.step()
-def render_files(run: Run, plan: Plan, request_number: str) -> list[str]:
-    with workspace.scratch("render") as scratch:
-        return workspace.render_project(plan, request_number, scratch).files
+def render(run: Run, plan: Plan, request_number: str, addresses: Addresses) -> Rendered:
+    """Both repositories' trees, into this replica's scratch area; only a summary is kept."""
+    return workspace.render_run(run, plan, request_number, addresses)
 
 
 @external("bitbucket")
@@ -183,22 +188,39 @@ def _commit(plan: Plan, source: Path, message: str) -> InitialCommit:
 
 
 @external("bitbucket")
-def push_project(run: Run, stage: str, plan: Plan, repository: Repository, number: str) -> str:
-    rt = runtime.current()
-    with workspace.scratch("push") as scratch:
-        rendered = workspace.render_project(plan, number, scratch)
-        commit = _commit(plan, rendered.root, f"Initial {plan.class_id} project from Landing Zone")
-        head = rt.repositories.push_initial_commit(repository, commit)
-    rt.store.merge(run.landing_zone_id, "resources", {PROJECT_PUSHED: True})
+def push_project(
+    run: Run, stage: str, plan: Plan, repository: Repository, rendered: Rendered
+) -> str:
+    source = _rendered_for(run, plan, repository, rendered, PROJECT)
+    commit = _commit(plan, source, f"Initial {plan.class_id} project from Landing Zone")
+    head = runtime.current().repositories.push_initial_commit(repository, commit)
+    runtime.current().store.merge(run.landing_zone_id, "resources", {PROJECT_PUSHED: True})
     return head
 
 
 @external("bitbucket")
-def push_environment(run: Run, stage: str, plan: Plan, repository: Repository, number: str) -> str:
-    with workspace.scratch("environment") as scratch:
-        rendered = workspace.render_environment(plan, number, scratch)
-        commit = _commit(plan, rendered.root, "Environments dev, test and prod")
-        return runtime.current().repositories.push_initial_commit(repository, commit)
+def push_environment(
+    run: Run, stage: str, plan: Plan, repository: Repository, rendered: Rendered
+) -> str:
+    source = _rendered_for(run, plan, repository, rendered, ENVIRONMENT)
+    environments = plan.environments
+    listed = f"{', '.join(environments[:-1])} and {environments[-1]}"
+    commit = _commit(plan, source, f"Environments {listed}")
+    return runtime.current().repositories.push_initial_commit(repository, commit)
+
+
+def _rendered_for(
+    run: Run, plan: Plan, repository: Repository, rendered: Rendered, kind: str
+) -> Path:
+    """The tree to push into `repository`, which must be served where the tree says it is."""
+    expected = rendered.addresses.project if kind == PROJECT else rendered.addresses.environment
+    if repository.address != expected:
+        raise PermanentError(
+            "bitbucket",
+            f"repository {repository.project}/{repository.slug} is served at "
+            f"{repository.browse_url}, not at {expected.browse_url} as rendered",
+        )
+    return workspace.tree(run, plan, rendered, kind)
 
 
 @external("bitbucket")
@@ -232,11 +254,16 @@ def ensure_push_hook(run: Run, stage: str, repository: Repository) -> None:
     rt.repositories.ensure_webhook(repository, "jenkins", url, ["repo:refs_changed"])
 
 
-@DBOS.step()
-def catalog_info_url(plan: Plan, repository: Repository) -> str:
-    return runtime.current().repositories.file_url(
-        repository, "catalog-info.yaml", plan.default_branch
-    )
+def catalog_links(plan: Plan, repository: Repository) -> dict[str, str]:
+    """Where Backstage reads the component's descriptor, and where it shows the component."""
+    rt = runtime.current()
+    backstage = rt.configuration.settings.backstage_url
+    return {
+        "catalog_info": rt.repositories.file_url(
+            repository, "catalog-info.yaml", plan.default_branch
+        ),
+        "catalog_entity": f"{backstage}/catalog/default/component/{plan.name}",
+    }
 
 
 # ---------------------------------------------------------------- pipelines

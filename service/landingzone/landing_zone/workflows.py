@@ -1,42 +1,37 @@
-"""Control flow of a landing zone: plan, approve, then provisioning (provisioning.py) on its queue.
+"""A landing zone's control flow: the eight stages of the design, in order.
 
-Every side effect happens in a step (steps.py, progress.py). Whatever goes wrong ends in a
-terminal status: a failure before the point of no return (the project repository pushed) undoes
-what this landing zone made; after it, everything is kept and `/retry` resumes.
+    plan -> approve -> render -> repository | environment -> pipelines -> record -> notify
+
+`landing_zone_workflow` plans and gets the approval, then hands over to `provision_workflow`
+on the bounded provisioning queue; the environment repository is made by a workflow of its own,
+side by side with the project repository. Every side effect happens in a step (steps.py,
+progress.py). Whatever goes wrong ends in a terminal status (outcomes.py): a failure before the
+point of no return (the project repository pushed) undoes what this landing zone made; after
+it, everything is kept and `/retry` resumes.
 """
 
 from __future__ import annotations
 
-from dbos import DBOS, SetWorkflowID
+from dataclasses import dataclass
 
-from landingzone.integrations.base import ApprovalRecord, IntegrationError
-from landingzone.landing_zone import runtime, steps
-from landingzone.landing_zone.compensation import compensate
+from dbos import DBOS, SetWorkflowID, WorkflowHandle
+
+from landingzone.integrations.base import ApprovalRecord, QueuedBuild, Repository
+from landingzone.landing_zone import runtime, steps, workspace
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
-from landingzone.landing_zone.portal import notify_in_portal
-from landingzone.landing_zone.progress import (
-    Run,
-    add_links,
-    note,
-    set_status,
-    skip_remaining,
-    stage_failed,
-    stage_finished,
-    stage_started,
-)
-from landingzone.landing_zone.provisioning import provision_workflow
+from landingzone.landing_zone.outcomes import finish_failed, finish_rejected, tell_it_failed
+from landingzone.landing_zone.portal import notify_in_portal, register_in_catalog
+from landingzone.landing_zone.progress import Run, add_links, note, set_status
+from landingzone.landing_zone.resilience import durable_clock
 from landingzone.landing_zone.service import Plan
-from landingzone.landing_zone.stages import (
-    StageFailed,
-    failing_as,
-    failure_message,
-    is_engine_control,
-)
+from landingzone.landing_zone.stages import StageFailed, failure_message, is_engine_control, stage
+from landingzone.landing_zone.workspace import Rendered
 
 APPROVAL_TOPIC = "approval"
 INTAKE_QUEUE = "intake"
 PROVISIONING_QUEUE = "provisioning"
+FIRST_BUILD_POLL_CEILING_S = 10.0
 
 
 def workflow_id(landing_zone_id: str, run_number: int) -> str:
@@ -47,100 +42,135 @@ def provisioning_id(landing_zone_id: str, run_number: int) -> str:
     return f"{landing_zone_id}:provision-{run_number}"
 
 
+def environment_id(landing_zone_id: str, run_number: int) -> str:
+    return f"{landing_zone_id}:environment-{run_number}"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The ServiceNow request provisioning reports to: what child workflows need of it."""
+
+    sys_id: str
+    number: str
+
+
+# ---------------------------------------------------------------- the workflows
+
+
 @DBOS.workflow()
 def landing_zone_workflow(
     run: Run, status_url: str, approval_poll_s: float, expiry_s: float
 ) -> str:
-    plan = _stage_plan(run, status_url)
+    plan = stage_plan(run, status_url)
     if plan is None:
         return Status.FAILED.value
     try:
-        record = _stage_approve(run, plan, status_url, approval_poll_s, expiry_s)
+        record = stage_approve(run, plan, status_url, approval_poll_s, expiry_s)
         if record.decision != "approved":
-            return _finish_rejected(run, plan, record, status_url)
+            return finish_rejected(run, plan, record, status_url)
         set_status(run, Status.PROVISIONING)
-        queue = DBOS.retrieve_queue(PROVISIONING_QUEUE)
-        assert queue is not None, "the provisioning queue is registered at start-up"
-        with SetWorkflowID(provisioning_id(run.landing_zone_id, run.number)):
-            handle = queue.enqueue(provision_workflow, run, plan, record, status_url)
-        handle.get_result()
+        _provision_on_queue(run, plan, Ticket(record.sys_id, record.number), status_url)
         return Status.COMPLETED.value
     except StageFailed as failure:
-        _finish_failed(run, plan, failure, status_url)
+        finish_failed(run, plan, failure, status_url)
     except Exception as error:
         if is_engine_control(error):
             raise
-        _finish_failed(
-            run, plan, StageFailed(steps.active_stage(run), failure_message(error)), status_url
-        )
+        interrupted = StageFailed(steps.active_stage(run), failure_message(error))
+        finish_failed(run, plan, interrupted, status_url)
     return Status.FAILED.value
 
 
-def _stage_plan(run: Run, status_url: str) -> Plan | None:
-    stage_started(run, "plan")
+@DBOS.workflow()
+def provision_workflow(run: Run, plan: Plan, ticket: Ticket, status_url: str) -> None:
+    rendered = stage_render(run, plan, ticket)
+    with SetWorkflowID(environment_id(run.landing_zone_id, run.number)):
+        environment = DBOS.start_workflow(environment_workflow, run, plan, rendered)
+    try:
+        repository = stage_repository(run, plan, rendered)
+        environment_repository = environment.get_result()
+    except StageFailed:
+        _settle(environment)  # let it finish before anyone looks at what exists
+        workspace.discard(run)
+        raise
+    workspace.discard(run)  # both trees are pushed
+    stage_pipelines(run, plan, repository, environment_repository)
+    links = stage_record(run, ticket)
+    stage_notify(run, plan, links, status_url)
+    set_status(run, Status.COMPLETED)
+
+
+@DBOS.workflow()
+def environment_workflow(run: Run, plan: Plan, rendered: Rendered) -> Repository:
+    return stage_environment(run, plan, rendered)
+
+
+# ---------------------------------------------------------------- the stages, in order
+
+
+def stage_plan(run: Run, status_url: str) -> Plan | None:
+    """Validate the request against the platform, derive the names, check they are free."""
     plan: Plan | None = None
     try:
-        with failing_as(run, "plan"):
+        with stage(run, "plan") as current:
             plan = steps.load_plan(run)
             names = plan.names
             for repository in (names.repository, names.environment_repository):
-                steps.check_repository_free(run, "plan", repository.project, repository.slug)
-            steps.check_folder_free(run, "plan", names.jenkins_folder)
+                steps.check_repository_free(run, current.name, repository.project, repository.slug)
+            steps.check_folder_free(run, current.name, names.jenkins_folder)
+            current.finished(f"plan: names {names.repository.project}/{plan.name} are free")
     except StageFailed as failure:
         set_status(run, Status.FAILED, ("plan", failure.message))
         if plan is not None:
-            _tell_it_failed(run, plan, failure.message, status_url)
+            tell_it_failed(run, plan, failure.message, status_url)
         return None
-    stage_finished(run, "plan", f"plan: names {names.repository.project}/{plan.name} are free")
     return plan
 
 
-def _stage_approve(
+def stage_approve(
     run: Run, plan: Plan, status_url: str, poll_s: float, expiry_s: float
 ) -> ApprovalRecord:
-    stage_started(run, "approve")
-    with failing_as(run, "approve"):
-        record = steps.open_request(run, "approve", plan, status_url)
+    """Open the ServiceNow request; if policy asks for approval, wait durably for the decision."""
+    with stage(run, "approve") as current:
+        record = steps.open_request(run, current.name, plan, status_url)
         add_links(run, approval_links(record))
         if not plan.approval_required:
-            stage_finished(
-                run, "approve", f"approve: {record.number} approved by policy", skipped=True
-            )
+            current.skipped(f"approve: {record.number} approved by policy")
             return record
         set_status(run, Status.PENDING_APPROVAL)
         note(
             run,
             "approval-requested",
-            "approve",
+            current.name,
             f"approval requested in {record.number}",
             {"request_number": record.number, "url": record.url},
         )
-        deadline = steps.clock() + expiry_s
+        deadline = durable_clock() + expiry_s
         checks = 0
         while record.decision == "pending":
-            remaining = deadline - steps.clock()
+            remaining = deadline - durable_clock()
             if remaining <= 0:
                 steps.cancel_request(
-                    run, "approve", record.sys_id, "Approval expired; landing zone withdrawn."
+                    run, current.name, record.sys_id, "Approval expired; landing zone withdrawn."
                 )
-                stage_failed(run, "approve", "approval expired")
+                current.failed("approval expired")
                 return ApprovalRecord(record.sys_id, record.number, record.url, "cancelled")
             nudge = DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
-            record = steps.read_request(run, "approve", record.sys_id)
+            record = steps.read_request(run, current.name, record.sys_id)
             checks += 1
             if nudge is not None:
                 note(
                     run,
                     f"callback-{checks}",
-                    "approve",
+                    current.name,
                     f"ServiceNow called back; {record.number} reads {record.decision}",
                     {"decision": record.decision},
                 )
         by = f" by {', '.join(record.decided_by)}" if record.decided_by else ""
         if record.decision == "approved":
-            stage_finished(run, "approve", f"approve: {record.number} approved{by}")
+            current.finished(f"approve: {record.number} approved{by}")
         else:
-            stage_failed(run, "approve", f"{record.number} {record.decision}{by}")
+            current.failed(f"{record.number} {record.decision}{by}")
         return record
 
 
@@ -152,42 +182,130 @@ def approval_links(record: ApprovalRecord) -> dict[str, str]:
     return links
 
 
-def _finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: str) -> str:
-    reason = "approval expired" if record.decision == "cancelled" else "rejected by the approver"
-    skip_remaining(run)
-    set_status(run, Status.REJECTED, ("approve", reason))
-    links = {"approval": record.url}
-    message = outcome_message(plan, "rejected", links, status_url, reason, run_number=run.number)
-    steps.send_mail(run, "approve", message)
-    notify_in_portal(run, "approve", plan, "rejected", links, status_url, reason)
-    return Status.REJECTED.value
+def stage_render(run: Run, plan: Plan, ticket: Ticket) -> Rendered:
+    """Both repositories rendered once, for the addresses Bitbucket will serve them at."""
+    with stage(run, "render") as current:
+        addresses = steps.locate_repositories(run, current.name, plan)
+        rendered = steps.render(run, plan, ticket.number, addresses)
+        current.finished(f"render: {rendered.files} files from the {plan.class_id} template")
+    return rendered
 
 
-def _finish_failed(run: Run, plan: Plan, failure: StageFailed, status_url: str) -> None:
-    resources = steps.current_resources(run)
-    if resources.get(steps.PROJECT_PUSHED) or plan.failure_policy == "keep":
-        reason = f"{failure.message} (everything created is kept; a retry resumes here)"
-    else:
-        left = compensate(
-            run,
-            failure.stage,
-            f"Provisioning failed in {failure.stage}: {failure.message}",
-            cancelled=False,
+def stage_repository(run: Run, plan: Plan, rendered: Rendered) -> Repository:
+    """The project repository: created, pushed (the point of no return), protected, hooked."""
+    name = plan.names.repository
+    with stage(run, "repository") as current:
+        repository = steps.ensure_repository(
+            run, current.name, name.project, name.slug, plan.description
         )
-        reason = failure.message + (f" (could not remove: {', '.join(left)})" if left else "")
-    set_status(run, Status.FAILED, (failure.stage, reason))
-    _tell_it_failed(run, plan, reason, status_url)
+        add_links(run, {"repository": repository.browse_url, "clone": repository.clone_url})
+        head = steps.push_project(run, current.name, plan, repository, rendered)
+        steps.set_default_branch(run, current.name, plan, repository)
+        steps.restrict_branches(run, current.name, plan, repository)
+        steps.grant_owner(run, current.name, plan, repository)
+        steps.ensure_push_hook(run, current.name, repository)
+        add_links(run, steps.catalog_links(plan, repository))
+        current.finished(f"repository: {name.project}/{name.slug} at {head[:12]}")
+    return repository
 
 
-def _tell_it_failed(run: Run, plan: Plan, reason: str, status_url: str) -> None:
-    """The requester and the platform team hear of a failure once, in one email."""
-    team = runtime.current().configuration.settings.platform_team_email
-    message = outcome_message(
-        plan, "failed", {}, status_url, reason, run_number=run.number, copy_to=team
-    )
+def stage_environment(run: Run, plan: Plan, rendered: Rendered) -> Repository:
+    """The "<name>-env" repository with the plan's environments."""
+    name = plan.names.environment_repository
+    with stage(run, "environment") as current:
+        repository = steps.ensure_repository(
+            run, current.name, name.project, name.slug, f"Environments of {plan.name}"
+        )
+        steps.push_environment(run, current.name, plan, repository, rendered)
+        steps.set_default_branch(run, current.name, plan, repository)
+        steps.restrict_branches(run, current.name, plan, repository)
+        steps.grant_owner(run, current.name, plan, repository)
+        add_links(run, {"environment_repository": repository.browse_url})
+        environments = ", ".join(plan.environments)
+        current.finished(f"environment: {name.project}/{name.slug} with {environments}")
+    return repository
+
+
+def stage_pipelines(run: Run, plan: Plan, repository: Repository, environment: Repository) -> None:
+    """The Jenkins folder, the build and promote pipelines, and the first build."""
+    with stage(run, "pipelines") as current:
+        steps.ensure_folder(run, current.name, plan)
+        build, promote = plan.pipelines(repository, environment)
+        build_url = steps.ensure_pipeline(run, current.name, build.full_name, build.definition)
+        promote_url = steps.ensure_pipeline(
+            run, current.name, promote.full_name, promote.definition
+        )
+        add_links(run, {"build_pipeline": build_url, "promote_pipeline": promote_url})
+        queued = steps.trigger_first_build(run, current.name, plan)
+        note(
+            run,
+            "first-build",
+            current.name,
+            f"first build queued (#{queued.queue_id})",
+            {"queue_id": queued.queue_id},
+        )
+        _link_first_build(run, current.name, queued)
+        current.finished(f"pipelines: {plan.names.jenkins_folder} build and promote")
+
+
+def stage_record(run: Run, ticket: Ticket) -> dict[str, str]:
+    """Every link written on the ServiceNow request, which is then closed; returns the links."""
+    with stage(run, "record") as current:
+        links = steps.current_links(run)
+        summary = "Landing zone completed.\n" + "\n".join(f"{k}: {v}" for k, v in links.items())
+        steps.add_work_note(run, current.name, ticket.sys_id, summary)
+        steps.close_request(run, current.name, ticket.sys_id, True, "Landing zone provisioned.")
+        current.finished(f"record: links written on {ticket.number}, request closed")
+    return links
+
+
+def stage_notify(run: Run, plan: Plan, links: dict[str, str], status_url: str) -> None:
+    """The requester's email, the component in the Backstage catalog, a Backstage notification."""
+    with stage(run, "notify") as current:
+        message = outcome_message(plan, "completed", links, status_url, run_number=run.number)
+        steps.send_mail(run, current.name, message)
+        register_in_catalog(run, current.name, links)
+        notify_in_portal(run, current.name, plan, "completed", links, status_url)
+        current.finished(f"notify: email sent to {plan.requester_email}")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _provision_on_queue(run: Run, plan: Plan, ticket: Ticket, status_url: str) -> None:
+    queue = DBOS.retrieve_queue(PROVISIONING_QUEUE)
+    if queue is None:
+        raise RuntimeError(f"the {PROVISIONING_QUEUE!r} queue is not registered")
+    with SetWorkflowID(provisioning_id(run.landing_zone_id, run.number)):
+        handle = queue.enqueue(provision_workflow, run, plan, ticket, status_url)
+    handle.get_result()
+
+
+def _settle(handle: WorkflowHandle[Repository]) -> None:
     try:
-        steps.send_mail(run, "notify", message)
-    except IntegrationError:
-        note(run, "failure-mail", "notify", "could not email the requester about the failure", {})
-    links = steps.current_links(run)
-    notify_in_portal(run, "notify", plan, "failed", links, status_url, reason)
+        handle.get_result()
+    except StageFailed:
+        return
+
+
+def _link_first_build(run: Run, stage_name: str, queued: QueuedBuild) -> None:
+    """Link the first build once Jenkins has started it; a long queue is noted, not waited out."""
+    limit = runtime.current().configuration.settings.first_build_wait_seconds
+    waited, pause = 0.0, 0.25
+    while True:
+        url = steps.first_build_url(run, stage_name, queued)
+        if url is not None:
+            add_links(run, {"first_build": url})
+            return
+        if waited >= limit:
+            note(
+                run,
+                "first-build-queued",
+                stage_name,
+                f"the first build is still queued after {waited:.0f} s; see the build pipeline",
+                {"queue_id": queued.queue_id},
+            )
+            return
+        DBOS.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, FIRST_BUILD_POLL_CEILING_S)

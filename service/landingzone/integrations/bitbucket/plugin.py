@@ -19,6 +19,7 @@ from landingzone.integrations.base import (
     InitialCommit,
     IntegrationError,
     Repository,
+    RepositoryAddress,
 )
 from landingzone.integrations.bitbucket.client import (
     BitbucketApi,
@@ -28,7 +29,13 @@ from landingzone.integrations.bitbucket.client import (
 )
 from landingzone.integrations.bitbucket.config import BitbucketConfig
 from landingzone.integrations.bitbucket.errors import translated
-from landingzone.integrations.bitbucket.repositories import Repositories, checked, to_repository
+from landingzone.integrations.bitbucket.repositories import (
+    Repositories,
+    address_in,
+    checked,
+    repository_slug,
+    to_repository,
+)
 
 
 def _matcher(branch: str) -> tuple[str, str]:
@@ -53,6 +60,13 @@ class BitbucketRepositoryHost:
         with self._translated(f"look up repository {project}/{slug}"):
             data = self._repositories.get(project, slug)
         return None if data is None else to_repository(data)
+
+    def locate_repository(self, project: str, slug: str) -> RepositoryAddress:
+        """Where `project/slug` is or will be served, from the project Bitbucket describes."""
+        checked(project, slug)
+        with self._translated(f"look up project {project}"):
+            data = self._client.project(project)
+        return address_in(data if isinstance(data, dict) else {}, repository_slug(slug))
 
     def ensure_repository(
         self, project: str, name: str, description: str, owner: str

@@ -13,7 +13,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from requests import HTTPError
 
-from landingzone.integrations.base import PermanentError, Repository, marked_owner, with_marker
+from landingzone.integrations.base import (
+    PermanentError,
+    Repository,
+    RepositoryAddress,
+    marked_owner,
+    with_marker,
+)
 from landingzone.integrations.bitbucket.client import BitbucketApi
 from landingzone.integrations.bitbucket.errors import SYSTEM, status_of
 from landingzone.integrations.ownership import checked_owner, require_owned
@@ -56,6 +62,24 @@ def to_repository(data: dict[str, Any]) -> Repository:
         browse_url=browse,
         clone_url=_without_user_info(clone),
         owner=marked_owner(data.get("description")),
+    )
+
+
+def address_in(project: dict[str, Any], slug: str) -> RepositoryAddress:
+    """Where repository `slug` of `project` (its REST resource) is browsed and cloned.
+
+    The server's base URL is read off the project's own link, so the address is the one
+    Bitbucket will give the repository, behind whatever proxy or context path it uses.
+    """
+    key = str(project.get("key", ""))
+    link = next((s["href"] for s in project.get("links", {}).get("self", [])), "")
+    base, found, rest = str(link).rpartition(f"/projects/{key}")
+    if not key or not found or rest.strip("/"):
+        raise PermanentError(SYSTEM, f"project {key or '?'} has no link to itself")
+    base = _without_user_info(base)
+    return RepositoryAddress(
+        browse_url=f"{base}/projects/{key}/repos/{slug}/browse",
+        clone_url=f"{base}/scm/{key.lower()}/{slug}.git",
     )
 
 
