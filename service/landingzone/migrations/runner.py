@@ -7,6 +7,7 @@ here reads or changes them. Alembic records our revision in a table of its own,
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ RELEASED_REVISION = "0001"
 # A PostgreSQL advisory lock held for the migration's transaction: replicas that start together
 # migrate one after the other, and the later ones find the schema already at head.
 LOCK_KEY = 0x4C5A_0001  # "LZ" + 1; any fixed number no other component of the database uses
+# Alembic's `context` and `op` are process-wide proxies: one migration at a time per process.
+_IN_PROCESS = threading.Lock()
 
 # What the release before migrations made with metadata.create_all, adopted as revision 0001.
 RELEASED_TABLES: Mapping[str, frozenset[str]] = {
@@ -156,7 +159,8 @@ def upgrade(engine: Engine) -> Migration:
     started = time.perf_counter()
     scripts = _scripts()
     target = _head(scripts)
-    with writing(engine) as connection:  # on SQLite, BEGIN IMMEDIATE: one migrator at a time
+    # On SQLite, BEGIN IMMEDIATE already admits one migrator at a time.
+    with _IN_PROCESS, writing(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         before = _revision(connection)
