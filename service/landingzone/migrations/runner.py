@@ -114,10 +114,11 @@ class Migration:
 
     @property
     def summary(self) -> str:
+        took = f"{self.seconds * 1000:.0f} ms"
         if not self.changed:
-            return f"database schema {self.after} is current ({self.seconds:.2f} s)"
+            return f"database schema {self.after} is current (checked in {took})"
         before = "the first release (unversioned)" if self.adopted else self.before or "empty"
-        return f"database schema migrated from {before} to {self.after} in {self.seconds:.2f} s"
+        return f"database schema migrated from {before} to {self.after} in {took}"
 
 
 def context_options() -> dict[str, Any]:
