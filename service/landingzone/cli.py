@@ -1,4 +1,4 @@
-"""The `landingzone` command: serve, sandbox, render, openapi."""
+"""The `landingzone` command: serve, sandbox, db, render, openapi."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--out", type=Path, default=None)
+
+    from landingzone.migrations.cli import add_db_parser
+
+    add_db_parser(commands)
 
     try:
         from landingzone.rendering.cli import add_render_parser
@@ -69,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
         run_simulators(args.data)
         return 0
+    if args.command == "db":
+        from landingzone.migrations.cli import run_db
+
+        return run_db(args)
     if args.command == "openapi":
         from landingzone.main import create_app
 

@@ -33,7 +33,7 @@ def build_runtime(settings: Settings) -> runtime.Runtime:
     configuration = Configuration(settings)
     configuration.platform  # noqa: B018 - fail at start-up, not on the first request
     store = Store(engine_for(settings.database_url, settings.database_pool_size))
-    store.create_schema()
+    log.info("%s", store.create_schema().summary)
     integrations = build_integrations(settings)
     return runtime.Runtime(
         configuration=configuration,

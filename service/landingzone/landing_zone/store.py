@@ -16,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from landingzone import migrations
 from landingzone.landing_zone.event_log import EventLog
 from landingzone.landing_zone.models import STAGES, Status, StepStatus
 from landingzone.landing_zone.step_log import StepLog
-from landingzone.landing_zone.tables import aware, landing_zones, metadata, now, steps, writing
+from landingzone.landing_zone.tables import aware, landing_zones, now, steps, writing
+from landingzone.migrations import Migration
 
 ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
 RELEASES_NAME = (Status.REJECTED, Status.CANCELLED)
@@ -77,8 +79,9 @@ class Store:
         self.events = EventLog(engine)
         self.steps = StepLog(engine)
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+    def create_schema(self) -> Migration:
+        """Bring our tables to the newest revision (see landingzone.migrations)."""
+        return migrations.upgrade(self.engine)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
