@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from landingzone.bundled_templates import certified_templates_dir
+from landingzone.integrations.backstage.config import BackstageSettings
+from landingzone.integrations.bitbucket.config import BitbucketSettings
+from landingzone.integrations.jenkins.config import JenkinsSettings
+from landingzone.integrations.mail.config import SmtpSettings
+from landingzone.integrations.servicenow.config import ServiceNowSettings
+from landingzone.integrations.settings import IntegrationSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PLATFORM_CONFIG = PACKAGE_DIR / "defaults" / "platform.yaml"
@@ -35,8 +48,26 @@ def _holds_secrets(annotation: Any) -> bool:
     return annotation is SecretStr or SecretStr in get_args(annotation)
 
 
+def _is_settings(annotation: Any) -> TypeGuard[type[BaseSettings]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseSettings)
+
+
+class _IntegrationsReadTheirOwn(EnvSettingsSource):
+    """Each integration's settings read their own `LZ_<SYSTEM>_*` variables, so a bare
+    `LZ_BITBUCKET` is no setting: it is ignored like any other unknown variable, rather than
+    read as JSON for the whole model."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if _is_settings(field.annotation):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
 class Settings(BaseSettings):
-    """Where the service runs and what it talks to. Production swaps these, nothing else."""
+    """Where the service runs and what it talks to. Production swaps these, nothing else.
+
+    Each integration owns its settings model and its variables; what the service itself
+    needs, and what every integration is handed alike (the call timeout), lives here."""
 
     # A refused setting's error would otherwise echo every input, secrets included.
     model_config = SettingsConfigDict(env_prefix="LZ_", extra="ignore", hide_input_in_errors=True)
@@ -48,54 +79,17 @@ class Settings(BaseSettings):
     platform_config: Path = DEFAULT_PLATFORM_CONFIG
     templates_dir: Path = DEFAULT_TEMPLATES_DIR
     workspace_dir: Path = Path("var/workspaces")
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = Field(default=64 * 1024, ge=1)
 
-    bitbucket_url: str = "http://127.0.0.1:7990"
-    bitbucket_username: str = "landingzone"
-    bitbucket_password: SecretStr = SecretStr("changeme")
-    bitbucket_webhook_secret: SecretStr = SecretStr("changeme")
+    bitbucket: BitbucketSettings = Field(default_factory=BitbucketSettings)
+    jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
+    servicenow: ServiceNowSettings = Field(default_factory=ServiceNowSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    backstage: BackstageSettings = Field(default_factory=BackstageSettings)
 
-    jenkins_url: str = "http://127.0.0.1:8080"
-    jenkins_username: str = "landingzone"
-    jenkins_token: SecretStr = SecretStr("changeme")
-    # The git plugin's notifyCommit access token: pushes wake the jobs that build the repository.
-    jenkins_notify_commit_token: SecretStr = SecretStr("changeme")
-
-    servicenow_host: str = "127.0.0.1:8081"
-    servicenow_use_ssl: bool = False
-    servicenow_username: str = "landingzone"
-    servicenow_password: SecretStr = SecretStr("changeme")
-    servicenow_mode: Literal["catalog", "table"] = Field(
-        default="catalog",
-        description="catalog: order the tenant's catalog item, whose flow asks for approval. "
-        "table: insert a requested item through the Table API, for instances whose own "
-        "business rule asks for approval on insert.",
-    )
-    servicenow_table: str = "sc_req_item"
-    servicenow_callback_secret: SecretStr = SecretStr("changeme")
-    # Table mode: the field of the inserted item that names the tenant's approval group.
-    servicenow_approval_group_field: str | None = "assignment_group"
-
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    mail_from: str = "Landing Zone <landing-zone@example.internal>"
     platform_team_email: str | None = Field(
         default=None, description="Told, with the requester, when a landing zone fails."
     )
-
-    backstage_url: str = "http://127.0.0.1:7007"
-    backstage_token: SecretStr | None = Field(
-        default=None,
-        description="A Backstage external-access static token. Unset: no Backstage API is "
-        "configured, and new components are neither registered nor notified about.",
-    )
-    backstage_notifications: bool = Field(
-        default=True, description="Send Backstage notifications besides the email."
-    )
-
     executor_id: str = Field(
         default="local",
         description="Stable per replica (a StatefulSet pod name): a restarted replica recovers "
@@ -118,7 +112,8 @@ class Settings(BaseSettings):
     # Replicas write a heartbeat; one silent for longer than the lease has its work taken over.
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     replica_lease_seconds: float = Field(default=30.0, gt=0)
-    call_timeout_seconds: float = 30.0
+    # Every REST, SMTP and Backstage call of every integration gives up after this long.
+    call_timeout_seconds: float = Field(default=30.0, gt=0)
     # PostgreSQL connections per replica: this many (and as many again at peaks) for our tables,
     # twice this many for the workflow engine's.
     database_pool_size: int = Field(default=10, ge=1)
@@ -126,7 +121,19 @@ class Settings(BaseSettings):
     first_build_wait_seconds: float = 120.0
     cancel_grace_seconds: float = 60.0  # longer than any call a cancelled step may still finish
 
-    @field_validator("public_url", "bitbucket_url", "jenkins_url", "backstage_url")
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env = _IntegrationsReadTheirOwn(settings_cls)
+        return init_settings, env, dotenv_settings, file_secret_settings
+
+    @field_validator("public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -143,8 +150,8 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         weak = [
-            f"LZ_{name.upper()}"
-            for name, values in self._secret_settings().items()
+            variable
+            for variable, values in secret_settings(self).items()
             if not values
             or any(v.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS for v in values)
         ]
@@ -154,24 +161,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    def _secret_settings(self) -> dict[str, list[SecretStr]]:
-        """Every secret setting production needs, by field name, with its values.
-
-        Found by type, so a secret setting added later is guarded too. An optional secret
-        counts once it is set, and the SMTP password as soon as mail is sent with a login."""
-        secrets: dict[str, list[SecretStr]] = {}
-        for name, field in type(self).model_fields.items():
-            if not _holds_secrets(field.annotation):
-                continue
-            value = getattr(self, name)
-            if isinstance(value, SecretStr):
-                secrets[name] = [value]
-            elif isinstance(value, list):
-                secrets[name] = value
-            elif name == "smtp_password" and self.smtp_username:
-                secrets[name] = []
-        return secrets
-
     @property
     def dbos_database_url(self) -> str:
         """DBOS keeps its tables beside ours: a sibling SQLite file, or the same PostgreSQL."""
@@ -180,6 +169,49 @@ class Settings(BaseSettings):
             stem = path.removesuffix(".sqlite")
             return f"sqlite:///{stem}.dbos.sqlite"
         return self.database_url
+
+
+def variable_name(settings: type[BaseSettings], field_name: str) -> str:
+    """The environment variable a settings field is read from."""
+    alias = settings.model_fields[field_name].validation_alias
+    if isinstance(alias, str):
+        return alias.upper()
+    return f"{settings.model_config.get('env_prefix', '')}{field_name}".upper()
+
+
+def setting_fields(
+    settings: type[BaseSettings] = Settings,
+) -> Iterator[tuple[str, type[BaseSettings], str]]:
+    """Every setting as (its variable, the model that reads it, the field), nested ones too."""
+    for name, field in settings.model_fields.items():
+        nested = field.annotation
+        if _is_settings(nested):
+            yield from setting_fields(nested)
+        else:
+            yield variable_name(settings, name), settings, name
+
+
+def secret_settings(settings: BaseSettings) -> dict[str, list[SecretStr]]:
+    """Every secret setting production needs, by variable, with its values.
+
+    Found by type in every model, so a secret setting added later is guarded too. An optional
+    secret counts once it is set, or when its model says it is in use (the SMTP password as
+    soon as mail is sent with a login)."""
+    secrets: dict[str, list[SecretStr]] = {}
+    in_use = settings.secrets_in_use() if isinstance(settings, IntegrationSettings) else set()
+    for name, field in type(settings).model_fields.items():
+        value = getattr(settings, name)
+        if isinstance(value, BaseSettings):
+            secrets.update(secret_settings(value))
+        elif _holds_secrets(field.annotation):
+            variable = variable_name(type(settings), name)
+            if isinstance(value, SecretStr):
+                secrets[variable] = [value]
+            elif isinstance(value, list):
+                secrets[variable] = value
+            elif name in in_use:
+                secrets[variable] = []
+    return secrets
 
 
 # ---------------------------------------------------------------- platform configuration
@@ -249,7 +281,7 @@ class Configuration:
     @cached_property
     def platform(self) -> PlatformConfig:
         platform = PlatformConfig.load(self.settings.platform_config)
-        if self.settings.servicenow_mode == "catalog":
+        if self.settings.servicenow.mode == "catalog":
             missing = [name for name in platform.tenants if not platform.catalog_item(name)]
             if missing:
                 raise ValueError(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from landingzone.integrations.backstage.config import BackstageConfig
+from landingzone.integrations.backstage.config import BackstageSettings
 from landingzone.integrations.backstage.plugin import BackstagePortal
 from landingzone.integrations.base import Notification, PermanentError, TransientError
 from tests.support.backstage_stub import BackstageStub, backstage_error, running_backstage_stub
@@ -23,7 +23,7 @@ def backstage() -> Iterator[BackstageStub]:
 
 
 def portal(server: BackstageStub) -> BackstagePortal:
-    return BackstagePortal(BackstageConfig(url=server.url, token=SecretStr(TOKEN), timeout_s=5))
+    return BackstagePortal(BackstageSettings(url=server.url, token=SecretStr(TOKEN)), timeout_s=5)
 
 
 def test_registers_the_location_with_the_static_token(backstage: BackstageStub) -> None:
@@ -80,6 +80,6 @@ def test_a_refused_token_is_permanent_and_never_echoed(backstage: BackstageStub)
 
 
 def test_connection_refused_is_transient() -> None:
-    config = BackstageConfig(url="http://127.0.0.1:9", token=SecretStr(TOKEN), timeout_s=2)
+    config = BackstageSettings(url="http://127.0.0.1:9", token=SecretStr(TOKEN))
     with pytest.raises(TransientError):
-        BackstagePortal(config).register_component("http://x/catalog-info.yaml")
+        BackstagePortal(config, timeout_s=2).register_component("http://x/catalog-info.yaml")

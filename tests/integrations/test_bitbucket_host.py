@@ -20,7 +20,7 @@ from landingzone.integrations.base import (
     Repository,
     TransientError,
 )
-from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
+from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
 from landingzone.sandbox.bitbucket import create_app
 from landingzone.sandbox.faults import FaultInjector, FaultRule
 from landingzone.sandbox.serving import BackgroundServer, free_port, serving
@@ -55,19 +55,19 @@ def no_faults(faults: FaultInjector) -> Iterator[None]:
     faults.rules.clear()
 
 
-def config(url: str, password: str = PASSWORD, timeout: float = 10) -> BitbucketConfig:
-    return BitbucketConfig(
+def host_for(url: str, password: str = PASSWORD, timeout_s: float = 10) -> BitbucketRepositoryHost:
+    settings = BitbucketSettings(
         url=url,
         username=USER,
         password=SecretStr(password),
-        timeout=timeout,
         webhook_secret=SecretStr("hook-secret"),
     )
+    return BitbucketRepositoryHost(settings, timeout_s=timeout_s)
 
 
 @pytest.fixture
 def host(server: BackgroundServer) -> BitbucketRepositoryHost:
-    return BitbucketRepositoryHost(config(server.url))
+    return host_for(server.url)
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_a_repository_is_located_before_it_exists_where_bitbucket_will_serve_it(
         simulator_settings(tmp_path, port), base_url="https://scm.example.test/bitbucket"
     )
     with serving(create_app(settings), port=port) as running:
-        host = BitbucketRepositoryHost(config(running.url))
+        host = host_for(running.url)
         slug = unique("located-first").replace(" ", "-")
 
         located = host.locate_repository(PROJECT, slug)
@@ -267,16 +267,14 @@ def test_refusals_are_permanent(host: BitbucketRepositoryHost) -> None:
 
 
 def test_unreachable_or_silent_servers_are_transient(tmp_path: Path) -> None:
-    closed = BitbucketRepositoryHost(config(f"http://127.0.0.1:{free_port()}"))
+    closed = host_for(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(TransientError):
         closed.find_repository(PROJECT, "x")
 
     with socket.socket() as listener:  # accepts connections, never answers
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        silent = BitbucketRepositoryHost(
-            config(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=1)
-        )
+        silent = host_for(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout_s=1)
         with pytest.raises(TransientError):
             silent.find_repository(PROJECT, "x")
 
@@ -288,13 +286,11 @@ def test_unreachable_or_silent_servers_are_transient(tmp_path: Path) -> None:
 
 def test_credentials_never_appear_in_errors(server: BackgroundServer, tmp_path: Path) -> None:
     wrong = "wrong-pw-5150"
-    host = BitbucketRepositoryHost(config(server.url, password=wrong))
+    host = host_for(server.url, password=wrong)
     with pytest.raises(PermanentError) as rest_error:
         host.find_repository(PROJECT, "x")
 
-    good = BitbucketRepositoryHost(config(server.url)).ensure_repository(
-        PROJECT, unique("Locked"), "", OWNER
-    )
+    good = host_for(server.url).ensure_repository(PROJECT, unique("Locked"), "", OWNER)
     with pytest.raises(PermanentError) as git_error:
         host.push_initial_commit(good, initial_commit(tmp_path))
 

@@ -14,7 +14,7 @@ from atlassian import Bitbucket
 from pydantic import SecretStr
 
 from landingzone.integrations.base import ForeignResource, PermanentError, TransientError
-from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
+from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
 from landingzone.sandbox.bitbucket import create_app
 from landingzone.sandbox.faults import FaultInjector, FaultRule
 from landingzone.sandbox.serving import free_port, serving
@@ -40,7 +40,10 @@ def faults(running: tuple[str, FaultInjector]) -> Iterator[FaultInjector]:
 
 @pytest.fixture
 def host(running: tuple[str, FaultInjector]) -> BitbucketRepositoryHost:
-    return BitbucketRepositoryHost(BitbucketConfig(running[0], USER, SecretStr(PASSWORD)))
+    return BitbucketRepositoryHost(
+        BitbucketSettings(url=running[0], username=USER, password=SecretStr(PASSWORD)),
+        timeout_s=30,
+    )
 
 
 @pytest.fixture

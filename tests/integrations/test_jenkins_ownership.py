@@ -19,7 +19,7 @@ from landingzone.integrations.base import (
     PipelineItem,
     TransientError,
 )
-from landingzone.integrations.jenkins.config import JenkinsConfig
+from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.sandbox.faults import FaultInjector, FaultRule
 from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
@@ -68,10 +68,15 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     faults = FaultInjector(create_app(settings))
     throttle = Throttle(faults)
     with serving(throttle, port=port) as running:
-        config = JenkinsConfig(running.url, USER, SecretStr(TOKEN), 10, SecretStr("n0t1fy"))
+        config = JenkinsSettings(
+            url=running.url,
+            username=USER,
+            token=SecretStr(TOKEN),
+            notify_commit_token=SecretStr("n0t1fy"),
+        )
         yield Setup(
             running.url,
-            JenkinsPipelineServer(config),
+            JenkinsPipelineServer(config, timeout_s=10),
             jenkins.Jenkins(running.url, USER, TOKEN, timeout=10),
             faults,
             throttle,
@@ -185,5 +190,13 @@ def test_the_push_hook_url_is_the_git_plugins_notify_commit_with_its_token(setup
 
     assert f"{hook.scheme}://{hook.netloc}{hook.path}" == f"{setup.url}/git/notifyCommit"
     assert parse_qs(hook.query) == {"url": [clone_url], "token": ["n0t1fy"]}
-    tokenless = JenkinsPipelineServer(JenkinsConfig(setup.url, USER, SecretStr(TOKEN)))
+    tokenless = JenkinsPipelineServer(
+        JenkinsSettings(
+            url=setup.url,
+            username=USER,
+            token=SecretStr(TOKEN),
+            notify_commit_token=SecretStr(""),
+        ),
+        timeout_s=10,
+    )
     assert parse_qs(urlsplit(tokenless.push_hook_url(clone_url)).query) == {"url": [clone_url]}

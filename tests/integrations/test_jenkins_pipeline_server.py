@@ -19,7 +19,7 @@ from landingzone.integrations.base import (
     PipelineParameter,
     TransientError,
 )
-from landingzone.integrations.jenkins.config import JenkinsConfig
+from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.jobs import promote_pipeline_xml
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.sandbox.faults import FaultInjector
@@ -68,7 +68,8 @@ def bare_repository(root: Path) -> str:
 
 
 def pipelines_for(url: str, token: str = TOKEN, timeout: float = 10) -> JenkinsPipelineServer:
-    return JenkinsPipelineServer(JenkinsConfig(url, USER, SecretStr(token), timeout))
+    config = JenkinsSettings(url=url, username=USER, token=SecretStr(token))
+    return JenkinsPipelineServer(config, timeout_s=timeout)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import SecretStr
 
 from landingzone.integrations.base import MailMessage, PermanentError, TransientError
-from landingzone.integrations.mail import SmtpConfig, SmtpMailer
+from landingzone.integrations.mail import SmtpMailer, SmtpSettings
 from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
 from landingzone.sandbox.serving import free_port, serving
 
@@ -35,7 +35,7 @@ def _message(**overrides: Any) -> MailMessage:
 
 
 def _mailer(port: int) -> SmtpMailer:
-    return SmtpMailer(SmtpConfig(host="127.0.0.1", port=port, from_address=FROM, timeout_s=5))
+    return SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, from_address=FROM), timeout_s=5)
 
 
 @pytest.fixture
@@ -134,16 +134,15 @@ def test_credentials_for_a_relay_without_auth_are_permanent_and_never_echoed(
     mailbox: tuple[Mailbox, str],
 ) -> None:
     box, _ = mailbox
-    config = SmtpConfig(
+    config = SmtpSettings(
         host="127.0.0.1",
         port=box.smtp.port,
         from_address=FROM,
         username="lz",
         password=SecretStr("relay-password-123"),
-        timeout_s=5,
     )
     with pytest.raises(PermanentError) as error:
-        SmtpMailer(config).send(_message())
+        SmtpMailer(config, timeout_s=5).send(_message())
     assert "relay-password-123" not in str(error.value)
     assert "relay-password-123" not in repr(config)
     assert "extension" in str(error.value)

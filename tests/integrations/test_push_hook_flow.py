@@ -17,8 +17,8 @@ from atlassian import Bitbucket
 from pydantic import SecretStr
 
 from landingzone.integrations.base import InitialCommit, PipelineDefinition, Repository
-from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
-from landingzone.integrations.jenkins.config import JenkinsConfig
+from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
+from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
@@ -39,10 +39,13 @@ class Systems:
     server: jenkins.Jenkins
 
     def pipelines(self, notify_token: str) -> JenkinsPipelineServer:
-        config = JenkinsConfig(
-            self.jenkins_url, BB_USER, SecretStr(JENKINS_TOKEN), 10, SecretStr(notify_token)
+        config = JenkinsSettings(
+            url=self.jenkins_url,
+            username=BB_USER,
+            token=SecretStr(JENKINS_TOKEN),
+            notify_commit_token=SecretStr(notify_token),
         )
-        return JenkinsPipelineServer(config)
+        return JenkinsPipelineServer(config, timeout_s=10)
 
     def builds(self, job: str) -> list[int]:
         return [b["number"] for b in self.server.get_job_info(job)["builds"]]
@@ -69,7 +72,10 @@ def systems(tmp_path: Path) -> Iterator[Systems]:
         serving(create_app(jenkins_settings), port=jenkins_port) as jk,
     ):
         yield Systems(
-            BitbucketRepositoryHost(BitbucketConfig(bb.url, BB_USER, SecretStr(BB_PASSWORD))),
+            BitbucketRepositoryHost(
+                BitbucketSettings(url=bb.url, username=BB_USER, password=SecretStr(BB_PASSWORD)),
+                timeout_s=30,
+            ),
             Bitbucket(bb.url, username=BB_USER, password=BB_PASSWORD),
             jk.url,
             jenkins.Jenkins(jk.url, BB_USER, JENKINS_TOKEN, timeout=10),

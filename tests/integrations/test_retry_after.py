@@ -11,11 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from landingzone.integrations.base import TransientError
-from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
-from landingzone.integrations.jenkins.config import JenkinsConfig
+from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
+from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.integrations.retry_after import parse_retry_after
-from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowSettings
 from landingzone.sandbox.bitbucket import create_app as bitbucket_app
 from landingzone.sandbox.jenkins import JenkinsSimSettings
 from landingzone.sandbox.jenkins import create_app as jenkins_app
@@ -45,8 +45,8 @@ def bitbucket(tmp_path: Path) -> Iterator[tuple[Throttle, BitbucketRepositoryHos
     port = free_port()
     throttle = Throttle(bitbucket_app(simulator_settings(tmp_path, port)))
     with serving(throttle, port=port) as server:
-        config = BitbucketConfig(server.url, USER, SecretStr(PASSWORD), timeout=10)
-        yield throttle, BitbucketRepositoryHost(config)
+        config = BitbucketSettings(url=server.url, username=USER, password=SecretStr(PASSWORD))
+        yield throttle, BitbucketRepositoryHost(config, timeout_s=10)
 
 
 @pytest.fixture
@@ -60,7 +60,8 @@ def jenkins(tmp_path: Path) -> Iterator[tuple[Throttle, JenkinsPipelineServer]]:
     )
     throttle = Throttle(jenkins_app(settings))
     with serving(throttle, port=port) as server:
-        yield throttle, JenkinsPipelineServer(JenkinsConfig(server.url, USER, SecretStr("tok")))
+        config = JenkinsSettings(url=server.url, username=USER, token=SecretStr("tok"))
+        yield throttle, JenkinsPipelineServer(config, timeout_s=30)
 
 
 @pytest.fixture
@@ -71,10 +72,10 @@ def servicenow(tmp_path: Path) -> Iterator[tuple[Throttle, CatalogApprovalDesk]]
     )
     throttle = Throttle(servicenow_app(settings))
     with serving(throttle, port=port):
-        config = ServiceNowConfig(
+        config = ServiceNowSettings(
             host=f"127.0.0.1:{port}", use_ssl=False, username=USER, password=SecretStr(PASSWORD)
         )
-        yield throttle, CatalogApprovalDesk(config)
+        yield throttle, CatalogApprovalDesk(config, timeout_s=30)
 
 
 def test_bitbucket_throttling_carries_the_delay(

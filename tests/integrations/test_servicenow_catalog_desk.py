@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from landingzone.integrations.base import ApprovalRequest, PermanentError
-from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowSettings
 from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
 from landingzone.sandbox.serving import free_port, serving
 
@@ -26,7 +26,7 @@ ITEM = "Landing zone"
 @dataclass
 class Setup:
     desk: CatalogApprovalDesk
-    config: ServiceNowConfig
+    config: ServiceNowSettings
     port: int
 
     def client(self, user: str = USER) -> pysnow.Client:
@@ -58,10 +58,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         groups={BOARD: list(APPROVERS)},
     )
     with serving(create_app(settings), port=port):
-        config = ServiceNowConfig(
+        config = ServiceNowSettings(
             host=f"127.0.0.1:{port}", use_ssl=False, username=USER, password=SecretStr(PASSWORD)
         )
-        yield Setup(CatalogApprovalDesk(config), config, port)
+        yield Setup(CatalogApprovalDesk(config, timeout_s=30), config, port)
 
 
 def _request(
@@ -90,7 +90,9 @@ def _variables(setup: Setup, item_sys_id: str) -> dict[str, str]:
 
 def test_an_order_is_placed_once_however_often_it_is_replayed(setup: Setup) -> None:
     first = setup.desk.ensure_request(_request())
-    again = CatalogApprovalDesk(setup.config).ensure_request(_request())  # a new replica
+    again = CatalogApprovalDesk(setup.config, timeout_s=30).ensure_request(
+        _request()
+    )  # a new replica
 
     assert again == first
     assert first.number.startswith("RITM") and first.request_number.startswith("REQ")

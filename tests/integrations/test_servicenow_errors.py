@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 
 from landingzone.integrations.base import PermanentError, TransientError
-from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
+from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowSettings
 from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
 from landingzone.sandbox.serving import free_port, serving
 
@@ -20,14 +20,13 @@ SYS_ID = "a" * 32
 
 
 def _desk(port: int, password: str = PASSWORD, timeout_s: float = 5.0) -> CatalogApprovalDesk:
-    config = ServiceNowConfig(
+    config = ServiceNowSettings(
         host=f"127.0.0.1:{port}",
         use_ssl=False,
         username="landingzone",
         password=SecretStr(password),
-        timeout_s=timeout_s,
     )
-    return CatalogApprovalDesk(config)
+    return CatalogApprovalDesk(config, timeout_s=timeout_s)
 
 
 def _answering(status: int, delay_s: float = 0.0) -> FastAPI:

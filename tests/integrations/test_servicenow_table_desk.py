@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from landingzone.integrations.base import ApprovalRequest, PermanentError
-from landingzone.integrations.servicenow import ServiceNowConfig, TableApprovalDesk
+from landingzone.integrations.servicenow import ServiceNowSettings, TableApprovalDesk
 from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
 from landingzone.sandbox.serving import free_port, serving
 
@@ -54,7 +54,7 @@ def running(
         approval_on_insert_field="assignment_group",
     )
     with serving(create_app(settings), port=port) as server:
-        config = ServiceNowConfig(
+        config = ServiceNowSettings(
             host=f"127.0.0.1:{port}",
             use_ssl=False,
             username=USER,
@@ -62,7 +62,7 @@ def running(
             approval_group_field=group_field,
         )
         snow = pysnow.Client(host=f"127.0.0.1:{port}", user=USER, password=PASSWORD, use_ssl=False)
-        yield Setup(TableApprovalDesk(config), snow, server.url)
+        yield Setup(TableApprovalDesk(config, timeout_s=30), snow, server.url)
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ def restrict_branches(run: Run, stage: str, plan: Plan, repository: Repository) 
         BranchRestriction(
             kind=kind,  # type: ignore[arg-type]
             branch=f"refs/heads/{plan.default_branch}",
-            except_users=(settings.bitbucket_username,),
+            except_users=(settings.bitbucket.username,),
         )
         for kind in plan.branch_restrictions
     ]
@@ -257,7 +257,7 @@ def ensure_push_hook(run: Run, stage: str, repository: Repository) -> None:
 def catalog_links(plan: Plan, repository: Repository) -> dict[str, str]:
     """Where Backstage reads the component's descriptor, and where it shows the component."""
     rt = runtime.current()
-    backstage = rt.configuration.settings.backstage_url
+    backstage = rt.configuration.settings.backstage.url
     return {
         "catalog_info": rt.repositories.file_url(
             repository, "catalog-info.yaml", plan.default_branch

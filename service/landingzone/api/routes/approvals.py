@@ -44,7 +44,7 @@ async def servicenow_decision(
     signature: Annotated[str, Header(alias="X-ServiceNow-Signature", max_length=200)],
 ) -> Accepted:
     body = await request.body()
-    secret = runtime.configuration.settings.servicenow_callback_secret.get_secret_value()
+    secret = runtime.configuration.settings.servicenow.callback_secret.get_secret_value()
     if not verify_callback(secret, timestamp, body, signature, time.time()):
         raise ApiError(
             401,

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from landingzone.integrations.backstage.client import post_json
-from landingzone.integrations.backstage.config import BackstageConfig
+from landingzone.integrations.backstage.client import BackstageApi
+from landingzone.integrations.backstage.config import BackstageSettings
 from landingzone.integrations.base import Notification
 
 ALREADY_REGISTERED = 409  # the catalog's ConflictError: "Location url:… already exists"
 
 
 class BackstagePortal:
-    def __init__(self, config: BackstageConfig) -> None:
+    def __init__(self, config: BackstageSettings, *, timeout_s: float) -> None:
+        if config.token is None:
+            raise ValueError("Backstage's APIs need a token (LZ_BACKSTAGE_TOKEN)")
         self._config = config
+        self._api = BackstageApi(config.url, config.token, timeout_s)
 
     @property
     def notifications_enabled(self) -> bool:
         return self._config.notifications
 
     def register_component(self, location_url: str) -> bool:
-        status = post_json(
-            self._config,
+        status = self._api.post_json(
             "/api/catalog/locations",
             {"type": "url", "target": location_url},
             f"register location {location_url}",
@@ -38,8 +40,7 @@ class BackstagePortal:
         }
         if notification.link:
             payload["link"] = notification.link
-        post_json(
-            self._config,
+        self._api.post_json(
             "/api/notifications/notifications",
             {
                 "recipients": {"type": "entity", "entityRef": notification.user_ref},

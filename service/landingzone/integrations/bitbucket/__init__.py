@@ -1,6 +1,6 @@
 """Bitbucket Server / Data Center as the RepositoryHost."""
 
-from landingzone.integrations.bitbucket.config import BitbucketConfig
+from landingzone.integrations.bitbucket.config import BitbucketSettings
 from landingzone.integrations.bitbucket.plugin import BitbucketRepositoryHost
 
-__all__ = ["BitbucketConfig", "BitbucketRepositoryHost"]
+__all__ = ["BitbucketRepositoryHost", "BitbucketSettings"]

@@ -1,4 +1,4 @@
-"""The REST client (atlassian-python-api) and the `git` CLI, both set up from BitbucketConfig.
+"""The REST client (atlassian-python-api) and the `git` CLI, both set up from BitbucketSettings.
 
 Git gets the credentials as an `http.<url>.extraHeader` through GIT_CONFIG_* environment
 variables, scoped to the repository URL: never in the URL, the argument list or a file.
@@ -18,8 +18,10 @@ from typing import Any, Protocol, cast
 from atlassian import Bitbucket
 
 from landingzone.integrations.base import InitialCommit, TransientError
-from landingzone.integrations.bitbucket.config import BitbucketConfig
+from landingzone.integrations.bitbucket.config import BitbucketSettings
 from landingzone.integrations.bitbucket.errors import SYSTEM, from_git_error
+
+GIT_TIMEOUT_S = 300.0  # one git command (ls-remote, push): longer than a REST call
 
 
 class BitbucketApi(Protocol):
@@ -76,12 +78,12 @@ class BitbucketApi(Protocol):
     ) -> Any: ...
 
 
-def build_client(config: BitbucketConfig) -> BitbucketApi:
+def build_client(config: BitbucketSettings, timeout_s: float) -> BitbucketApi:
     client = Bitbucket(  # type: ignore[no-untyped-call]
-        config.base_url,
+        config.url,
         username=config.username,
         password=config.password.get_secret_value(),
-        timeout=max(1, math.ceil(config.timeout)),  # the library truncates to whole seconds
+        timeout=max(1, math.ceil(timeout_s)),  # the library truncates to whole seconds
         cloud=False,
         # By default the library sleeps out a 429's Retry-After inside the call; the delay is
         # handed to the caller instead (TransientError.retry_after), which waits durably.
@@ -95,9 +97,9 @@ def branch_name(branch: str) -> str:
 
 
 class GitCli:
-    """The few git operations the adapter needs, each bounded by `config.git_timeout`."""
+    """The few git operations the adapter needs, each bounded by `GIT_TIMEOUT_S`."""
 
-    def __init__(self, config: BitbucketConfig) -> None:
+    def __init__(self, config: BitbucketSettings) -> None:
         self._config = config
 
     def _environment(self, remote_url: str | None = None) -> dict[str, str]:
@@ -134,7 +136,7 @@ class GitCli:
                 capture_output=True,
                 text=True,
                 check=False,
-                timeout=self._config.git_timeout,
+                timeout=GIT_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired as exc:
             raise TransientError(SYSTEM, f"{action}: git timed out") from exc

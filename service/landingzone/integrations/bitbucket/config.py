@@ -1,28 +1,25 @@
-"""How to reach Bitbucket Server: base URL, service account, timeouts, webhook secret."""
+"""Bitbucket Server settings (LZ_BITBUCKET_*): base URL, service account, webhook secret."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
-from pydantic import SecretStr
+from landingzone.integrations.settings import IntegrationSettings, without_trailing_slash
 
 
-@dataclass(frozen=True)
-class BitbucketConfig:
-    url: str  # e.g. "https://bitbucket.example.com" (no /rest suffix)
-    username: str
-    password: SecretStr = field(repr=False)
-    timeout: float = 30.0  # seconds per REST call
-    git_timeout: float = 300.0  # seconds for one git command (ls-remote, push)
-    webhook_secret: SecretStr | None = field(default=None, repr=False)
+class BitbucketSettings(IntegrationSettings):
+    model_config = SettingsConfigDict(env_prefix="LZ_BITBUCKET_")
 
-    @property
-    def base_url(self) -> str:
-        return self.url.rstrip("/")
+    url: str = "http://127.0.0.1:7990"  # e.g. "https://bitbucket.example.com" (no /rest suffix)
+    username: str = "landingzone"
+    password: SecretStr = SecretStr("changeme")
+    # Signs the push hook Bitbucket posts to the pipeline server; empty sends it unsigned.
+    webhook_secret: SecretStr = SecretStr("changeme")
+
+    _no_trailing_slash = field_validator("url")(without_trailing_slash)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in an error message."""
-        values = [self.password.get_secret_value()]
-        if self.webhook_secret is not None:
-            values.append(self.webhook_secret.get_secret_value())
+        values = (self.password.get_secret_value(), self.webhook_secret.get_secret_value())
         return tuple(v for v in values if v)

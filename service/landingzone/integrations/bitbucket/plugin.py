@@ -27,7 +27,7 @@ from landingzone.integrations.bitbucket.client import (
     branch_name,
     build_client,
 )
-from landingzone.integrations.bitbucket.config import BitbucketConfig
+from landingzone.integrations.bitbucket.config import BitbucketSettings
 from landingzone.integrations.bitbucket.errors import translated
 from landingzone.integrations.bitbucket.repositories import (
     Repositories,
@@ -45,9 +45,11 @@ def _matcher(branch: str) -> tuple[str, str]:
 
 
 class BitbucketRepositoryHost:
-    def __init__(self, config: BitbucketConfig, client: BitbucketApi | None = None) -> None:
+    def __init__(
+        self, config: BitbucketSettings, *, timeout_s: float, client: BitbucketApi | None = None
+    ) -> None:
         self._config = config
-        self._client = client or build_client(config)
+        self._client = client or build_client(config, timeout_s)
         self._git = GitCli(config)
         self._repositories = Repositories(self._client)
         self._secrets = config.secrets()
@@ -176,7 +178,7 @@ class BitbucketRepositoryHost:
                     list(events),
                     url,
                     True,
-                    secret.get_secret_value() if secret else None,
+                    secret.get_secret_value() or None,
                 )
                 return
             if (current.get("url"), sorted(current.get("events", [])), current.get("active")) == (

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import jenkins
 
-from .config import JenkinsConfig
+from .config import JenkinsSettings
 
 
-def connect(config: JenkinsConfig) -> jenkins.Jenkins:
+def connect(config: JenkinsSettings, timeout_s: float) -> jenkins.Jenkins:
     """A client with preemptive Basic auth; it fetches a CSRF crumb before its first call."""
     return jenkins.Jenkins(
         config.url,
         username=config.username,
         password=config.token.get_secret_value(),
-        timeout=config.timeout,
+        timeout=timeout_s,
     )

@@ -27,7 +27,7 @@ from landingzone.integrations.base import (
 from landingzone.integrations.ownership import checked_owner, require_owned
 
 from .client import connect
-from .config import JenkinsConfig
+from .config import JenkinsSettings
 from .errors import SYSTEM, status_of, translated
 from .jobs import FOLDER_CLASS, folder_xml, pipeline_xml
 from .queue import RECENT_BUILDS, from_builds, from_queue_item, queue_item_path
@@ -54,9 +54,11 @@ def split_name(full_name: str) -> list[str]:
 
 
 class JenkinsPipelineServer:
-    def __init__(self, config: JenkinsConfig, client: jenkins.Jenkins | None = None) -> None:
+    def __init__(
+        self, config: JenkinsSettings, *, timeout_s: float, client: jenkins.Jenkins | None = None
+    ) -> None:
         self._config = config
-        self._client = client if client is not None else connect(config)
+        self._client = client if client is not None else connect(config, timeout_s)
         self._token = config.token.get_secret_value()
 
     def find_item(self, full_name: str) -> PipelineItem | None:
@@ -152,7 +154,7 @@ class JenkinsPipelineServer:
         """
         query = {"url": clone_url}
         token = self._config.notify_commit_token
-        if token is not None and token.get_secret_value():
+        if token.get_secret_value():
             query["token"] = token.get_secret_value()
         return f"{self._config.base_url}git/notifyCommit?{urlencode(query)}"
 

@@ -1,6 +1,6 @@
 """Mail: landing-zone notifications sent over SMTP."""
 
-from landingzone.integrations.mail.config import SmtpConfig
+from landingzone.integrations.mail.config import SmtpSettings
 from landingzone.integrations.mail.plugin import SmtpMailer
 
-__all__ = ["SmtpConfig", "SmtpMailer"]
+__all__ = ["SmtpMailer", "SmtpSettings"]

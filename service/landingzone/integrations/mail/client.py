@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from landingzone.integrations.base import MailMessage, PermanentError, TransientError
-from landingzone.integrations.mail.config import SmtpConfig
+from landingzone.integrations.mail.config import SmtpSettings
 
 SYSTEM = "mail"
 
@@ -38,7 +38,7 @@ def envelope_recipients(message: MailMessage) -> list[str]:
     return addresses
 
 
-def build_email(message: MailMessage, config: SmtpConfig) -> EmailMessage:
+def build_email(message: MailMessage, config: SmtpSettings) -> EmailMessage:
     envelope_recipients(message)
     email = EmailMessage()
     try:
@@ -79,10 +79,12 @@ def translated_errors() -> Iterator[None]:
         raise TransientError(SYSTEM, f"cannot deliver: {type(error).__name__}") from None
 
 
-def deliver(config: SmtpConfig, email: EmailMessage, recipients: Sequence[str]) -> dict[str, str]:
+def deliver(
+    config: SmtpSettings, email: EmailMessage, recipients: Sequence[str], timeout_s: float
+) -> dict[str, str]:
     """Sends `email`; returns the recipients the relay refused while accepting others."""
     with translated_errors():
-        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout_s)
+        smtp = smtplib.SMTP(config.host, config.port, timeout=timeout_s)
         try:
             if config.starttls:
                 smtp.starttls(context=ssl.create_default_context())

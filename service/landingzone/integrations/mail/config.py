@@ -1,23 +1,28 @@
-"""How to reach the SMTP relay."""
+"""SMTP relay settings (LZ_SMTP_*, and the sender LZ_MAIL_FROM)."""
 
 from __future__ import annotations
 
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from landingzone.integrations.settings import IntegrationSettings
 
 
-class SmtpConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class SmtpSettings(IntegrationSettings):
+    model_config = SettingsConfigDict(env_prefix="LZ_SMTP_")
 
-    host: str
-    port: int = 25
+    host: str = "127.0.0.1"
+    port: int = 1025
     starttls: bool = False
-    username: str | None = None
+    username: str | None = None  # set: mail is sent with a login
     password: SecretStr | None = None
-    from_address: str  # "Landing Zone <landing-zone@example.com>" or a bare address
-    timeout_s: float = 30.0
+    # "Landing Zone <landing-zone@example.com>" or a bare address.
+    from_address: str = Field(
+        default="Landing Zone <landing-zone@example.internal>", validation_alias="LZ_MAIL_FROM"
+    )
 
     @field_validator("from_address")
     @classmethod
@@ -26,6 +31,9 @@ class SmtpConfig(BaseModel):
         if "@" not in address or "\n" in value or "\r" in value:
             raise ValueError("from_address must hold an email address")
         return value
+
+    def secrets_in_use(self) -> frozenset[str]:
+        return frozenset({"password"}) if self.username else frozenset()
 
     @property
     def sender_address(self) -> str:

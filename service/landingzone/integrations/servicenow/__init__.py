@@ -3,13 +3,13 @@ through the Table API."""
 
 from landingzone.integrations.servicenow.callback import sign_callback, verify_callback
 from landingzone.integrations.servicenow.catalog_desk import CatalogApprovalDesk
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.servicenow.desk import approval_desk
 from landingzone.integrations.servicenow.table_desk import TableApprovalDesk
 
 __all__ = [
     "CatalogApprovalDesk",
-    "ServiceNowConfig",
+    "ServiceNowSettings",
     "TableApprovalDesk",
     "approval_desk",
     "sign_callback",

@@ -20,7 +20,7 @@ from landingzone.integrations.servicenow.client import (
     check_sys_id,
     query_value,
 )
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.servicenow.items import (
     CLOSED_INCOMPLETE,
     ITEM_FIELDS,
@@ -57,9 +57,15 @@ class CatalogItem:
 
 
 class CatalogApprovalDesk:
-    def __init__(self, config: ServiceNowConfig, client: ServiceNowClient | None = None) -> None:
+    def __init__(
+        self,
+        config: ServiceNowSettings,
+        *,
+        timeout_s: float,
+        client: ServiceNowClient | None = None,
+    ) -> None:
         self._config = config
-        self._client = client or ServiceNowClient(config)
+        self._client = client or ServiceNowClient(config, timeout_s)
         self._items = RequestedItems(config, self._client, "sc_req_item")
         self._catalog: dict[str, CatalogItem] = {}
         self._request_numbers: dict[str, str] = {}

@@ -18,7 +18,7 @@ from pysnow.exceptions import EmptyContent, MissingResult, MultipleResults, Resp
 
 from landingzone.integrations.base import PermanentError, TransientError
 from landingzone.integrations.retry_after import retry_after
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 
 SYSTEM = "servicenow"
 Row = dict[str, Any]
@@ -77,18 +77,17 @@ CATALOG_API = "/api/sn_sc"
 
 
 class ServiceNowClient:
-    def __init__(self, config: ServiceNowConfig) -> None:
-        self._config = config
+    def __init__(self, config: ServiceNowSettings, timeout_s: float) -> None:
+        self._timeout_s = timeout_s
         self._client = pysnow.Client(
             host=config.host,
-            instance=config.instance,
             user=config.username,
             password=config.password.get_secret_value(),
             use_ssl=config.use_ssl,
         )
 
     def _resource(self, table: str) -> Any:
-        return self._client.resource(api_path=f"/table/{table}", timeout=self._config.timeout_s)
+        return self._client.resource(api_path=f"/table/{table}", timeout=self._timeout_s)
 
     def find(self, table: str, query: str, fields: Sequence[str]) -> list[Row]:
         with translated_errors(f"query {table}"):
@@ -127,9 +126,7 @@ class ServiceNowClient:
             return cast(Row, self._catalog(path).request("POST", json=dict(body)).one())
 
     def _catalog(self, path: str) -> Any:
-        return self._client.resource(
-            api_path=path, base_path=CATALOG_API, timeout=self._config.timeout_s
-        )
+        return self._client.resource(api_path=path, base_path=CATALOG_API, timeout=self._timeout_s)
 
     def close(self) -> None:
         self._client.close()

@@ -1,47 +1,58 @@
-"""How to reach ServiceNow (`host` with `use_ssl`, or `instance`), credentials, and how the
-instance takes requests: `catalog` orders a Service Catalog item whose flow asks for approval;
-`table` inserts a requested item through the Table API, for instances whose own business rule
-asks for approval on insert."""
+"""ServiceNow settings (LZ_SERVICENOW_*): the instance's address, credentials, and how it
+takes requests: `catalog` orders a Service Catalog item whose flow asks for approval; `table`
+inserts a requested item through the Table API, for instances whose own business rule asks
+for approval on insert."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from landingzone.integrations.settings import IntegrationSettings
 
 
-class ServiceNowConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class ServiceNowSettings(IntegrationSettings):
+    model_config = SettingsConfigDict(env_prefix="LZ_SERVICENOW_")
 
-    host: str | None = None  # "127.0.0.1:8081" or "snow.example.com", never with a scheme
-    instance: str | None = None  # "acme" -> https://acme.service-now.com
-    use_ssl: bool = True
-    username: str
-    password: SecretStr
-    mode: Literal["catalog", "table"] = "catalog"
+    # "127.0.0.1:8081" or "acme.service-now.com", never with a scheme: `use_ssl` picks it.
+    host: str = "127.0.0.1:8081"
+    use_ssl: bool = False
+    username: str = "landingzone"
+    password: SecretStr = SecretStr("changeme")
+    mode: Literal["catalog", "table"] = Field(
+        default="catalog",
+        description="catalog: order the tenant's catalog item, whose flow asks for approval. "
+        "table: insert a requested item through the Table API, for instances whose own "
+        "business rule asks for approval on insert.",
+    )
     table: str = "sc_req_item"  # where the table mode inserts
-    timeout_s: float = 30.0
-    # Field that carries ApprovalRequest.approval_group; None leaves the group to the catalog's
-    # own approval rules.
-    approval_group_field: str | None = None
+    # Table mode: the field of the inserted item that names the tenant's approval group;
+    # None leaves the group to the instance's own approval rules.
+    approval_group_field: str | None = "assignment_group"
+    # What the instance's decision callback signs with (see the approvals route).
+    callback_secret: SecretStr = SecretStr("changeme")
 
-    @model_validator(mode="after")
-    def _one_address(self) -> ServiceNowConfig:
-        if bool(self.host) == bool(self.instance):
-            raise ValueError("set exactly one of host and instance")
-        if self.host and "://" in self.host:
+    @field_validator("host")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        if not value:
+            raise ValueError("host must name the instance")
+        if "://" in value:
             raise ValueError("host takes no scheme; use use_ssl")
-        for name in ("table", "approval_group_field"):
-            value = getattr(self, name)
-            if value is not None and not re.fullmatch(r"[a-z0-9_]+", value):
-                raise ValueError(f"{name} must be a ServiceNow field or table name")
-        return self
+        return value
+
+    @field_validator("table", "approval_group_field")
+    @classmethod
+    def _field_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9_]+", value):
+            raise ValueError("must be a ServiceNow field or table name")
+        return value
 
     @property
     def base_url(self) -> str:
-        if self.instance:
-            return f"https://{self.instance}.service-now.com"
         return f"{'https' if self.use_ssl else 'http'}://{self.host}"
 
     def record_url(self, table: str, sys_id: str) -> str:

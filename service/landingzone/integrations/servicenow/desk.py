@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from landingzone.integrations.base import ApprovalDesk
 from landingzone.integrations.servicenow.catalog_desk import CatalogApprovalDesk
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.servicenow.table_desk import TableApprovalDesk
 
 
-def approval_desk(config: ServiceNowConfig) -> ApprovalDesk:
+def approval_desk(config: ServiceNowSettings, *, timeout_s: float) -> ApprovalDesk:
     if config.mode == "catalog":
-        return CatalogApprovalDesk(config)
-    return TableApprovalDesk(config)
+        return CatalogApprovalDesk(config, timeout_s=timeout_s)
+    return TableApprovalDesk(config, timeout_s=timeout_s)

@@ -13,7 +13,7 @@ from landingzone.integrations.servicenow.client import (
     check_sys_id,
     query_value,
 )
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 
 ITEMS = "sc_req_item"
 APPROVERS = "sysapproval_approver"
@@ -43,7 +43,7 @@ def _normalized(note: str) -> str:
 class RequestedItems:
     """Reads and writes requested items of `table` (sc_req_item unless configured)."""
 
-    def __init__(self, config: ServiceNowConfig, client: ServiceNowClient, table: str) -> None:
+    def __init__(self, config: ServiceNowSettings, client: ServiceNowClient, table: str) -> None:
         self.config = config
         self.client = client
         self.table = table

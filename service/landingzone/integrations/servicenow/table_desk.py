@@ -14,7 +14,7 @@ from landingzone.integrations.servicenow.client import (
     check_sys_id,
     query_value,
 )
-from landingzone.integrations.servicenow.config import ServiceNowConfig
+from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.servicenow.items import (
     APPROVERS,
     CLOSED_SKIPPED,
@@ -30,9 +30,15 @@ NO_LONGER_REQUIRED = "not_required"
 
 
 class TableApprovalDesk:
-    def __init__(self, config: ServiceNowConfig, client: ServiceNowClient | None = None) -> None:
+    def __init__(
+        self,
+        config: ServiceNowSettings,
+        *,
+        timeout_s: float,
+        client: ServiceNowClient | None = None,
+    ) -> None:
         self._config = config
-        self._client = client or ServiceNowClient(config)
+        self._client = client or ServiceNowClient(config, timeout_s)
         self._items = RequestedItems(config, self._client, config.table)
 
     def ensure_request(self, request: ApprovalRequest) -> ApprovalRecord:
