@@ -29,9 +29,7 @@ def _secrets(sandbox: Sandbox) -> dict[str, str]:
         "jenkins token": d["jenkins"]["token"],
         "servicenow password": d["servicenow"]["password"],
         "jenkins notifyCommit token": layout["notify_commit_token"],
-    } | {
-        f"approver {a['username']} password": a["password"] for a in d["servicenow"]["approvers"]
-    }
+    } | {f"approver {a['username']} password": a["password"] for a in d["servicenow"]["approvers"]}
 
 
 def _database_text(sandbox: Sandbox) -> str:
