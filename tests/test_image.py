@@ -269,7 +269,7 @@ def sandbox_parts_in(installed: Installed) -> list[str]:
     parts: list[str] = json.loads(
         installed.python(
             "import importlib.metadata as m, importlib.util as u, json;"
-            "parts = ['landingzone.sandbox'] if u.find_spec('landingzone.sandbox') else [];"
+            "parts = ['landingzone_sandbox'] if u.find_spec('landingzone_sandbox') else [];"
             "names = {d.metadata['Name'].lower() for d in m.distributions()};"
             "print(json.dumps(parts + sorted(names & {'aiosmtpd'})))"
         )

@@ -65,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "sandbox":
-        from landingzone.sandbox.launcher import run_sandbox
+        from landingzone_sandbox.launcher import run_sandbox
 
         return run_sandbox(args.data, args.port, args.demo)
     if args.command == "sandbox-simulators":
-        from landingzone.sandbox.simulators import run_simulators
+        from landingzone_sandbox.simulators import run_simulators
 
         run_simulators(args.data)
         return 0

@@ -16,8 +16,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from landingzone.sandbox.layout import SandboxLayout
-from landingzone.sandbox.serving import free_port
+from landingzone_sandbox.layout import SandboxLayout
+from landingzone_sandbox.serving import free_port
 from tests.support.clients import bitbucket, requested_items, servicenow
 from tests.support.sandbox import (
     Sandbox,

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from landingzone.sandbox.serving import free_port
+from landingzone_sandbox.serving import free_port
 from tests.support.sandbox import Sandbox, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

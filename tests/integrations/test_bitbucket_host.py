@@ -21,9 +21,9 @@ from landingzone.integrations.base import (
     TransientError,
 )
 from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
-from landingzone.sandbox.bitbucket import create_app
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.serving import BackgroundServer, free_port, serving
+from landingzone_sandbox.bitbucket import create_app
+from landingzone_sandbox.faults import FaultInjector, FaultRule
+from landingzone_sandbox.serving import BackgroundServer, free_port, serving
 from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
 
 OWNER = "lz_0001payments"

@@ -15,9 +15,9 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import ForeignResource, PermanentError, TransientError
 from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
-from landingzone.sandbox.bitbucket import create_app
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.bitbucket import create_app
+from landingzone_sandbox.faults import FaultInjector, FaultRule
+from landingzone_sandbox.serving import free_port, serving
 from tests.integrations.test_bitbucket_host import initial_commit
 from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
 

@@ -21,9 +21,9 @@ from landingzone.integrations.base import (
 )
 from landingzone.integrations.jenkins.config import JenkinsConfig
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.faults import FaultInjector, FaultRule
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 from tests.sandbox.test_jenkins_builds import bare_repository, pipeline_xml
 from tests.support.sandbox import wait_for
 from tests.support.throttle import Refusal, Throttle

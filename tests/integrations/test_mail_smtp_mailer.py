@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import MailMessage, PermanentError, TransientError
 from landingzone.integrations.mail import SmtpConfig, SmtpMailer
-from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.serving import free_port, serving
 
 FROM = "Landing Zone <landing-zone@example.com>"
 

@@ -20,10 +20,10 @@ from landingzone.integrations.base import InitialCommit, PipelineDefinition, Rep
 from landingzone.integrations.bitbucket import BitbucketConfig, BitbucketRepositoryHost
 from landingzone.integrations.jenkins.config import JenkinsConfig
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
-from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 from tests.support.sandbox import wait_for
 
 BB_USER, BB_PASSWORD = "landingzone", "bb-pass-2c9d"

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import PermanentError, TransientError
 from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowConfig
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.servicenow import ServiceNowSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 
 PASSWORD = "very-secret-password"
 SYS_ID = "a" * 32

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import ApprovalRequest, PermanentError
 from landingzone.integrations.servicenow import ServiceNowConfig, TableApprovalDesk
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.servicenow import ServiceNowSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 
 USER, PASSWORD = "landingzone", "desk-pw-123"
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from landingzone.sandbox.layout import SandboxLayout, write_description
+from landingzone_sandbox.layout import SandboxLayout, write_description
 from tests.support.sandbox import Sandbox, _free_port_block, wait_for
 
 SYSTEMS = ("bitbucket", "jenkins", "servicenow", "mailbox")

@@ -19,7 +19,7 @@ import pytest
 from atlassian import Bitbucket
 from fastapi import FastAPI, Request
 
-from landingzone.sandbox.serving import BackgroundServer, serving
+from landingzone_sandbox.serving import BackgroundServer, serving
 from tests.sandbox.test_bitbucket_rest import (
     PASSWORD,
     PROJECT,

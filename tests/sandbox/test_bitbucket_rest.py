@@ -12,8 +12,8 @@ import pytest
 from atlassian import Bitbucket
 from requests import HTTPError
 
-from landingzone.sandbox.bitbucket import BitbucketSimSettings, create_app
-from landingzone.sandbox.serving import BackgroundServer, free_port, serving
+from landingzone_sandbox.bitbucket import BitbucketSimSettings, create_app
+from landingzone_sandbox.serving import BackgroundServer, free_port, serving
 
 USER, PASSWORD = "landingzone", "bb-pw-7f3e"
 PROJECT = "PAY"

@@ -14,8 +14,8 @@ import jenkins
 import pytest
 import requests
 
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 from tests.support.sandbox import wait_for
 
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from landingzone.sandbox.serving import free_port
+from landingzone_sandbox.serving import free_port
 
 T = TypeVar("T")
 TERMINAL = {"completed", "rejected", "failed", "cancelled"}

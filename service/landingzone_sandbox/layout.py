@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from landingzone.config import DEFAULT_PLATFORM_CONFIG
-from landingzone.sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM, LANDING_ZONE_ITEM_SYS_ID
+from landingzone_sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM, LANDING_ZONE_ITEM_SYS_ID
 
 SERVICE_USER = "landingzone"
 APPROVER = "cab.approver"

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow import approvals, flows, schema, variables
-from landingzone.sandbox.servicenow.catalog_seed import CORRELATION_VARIABLE
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow import approvals, flows, schema, variables
+from landingzone_sandbox.servicenow.catalog_seed import CORRELATION_VARIABLE
+from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 _STAGE_FOR_APPROVAL = {
     "requested": "waiting_for_approval",

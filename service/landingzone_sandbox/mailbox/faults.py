@@ -12,7 +12,7 @@ A rule names an SMTP `command` (`CONNECT` is the greeting) and applies `times` t
   or a late answer after the final dot, as a relay that crashed after queueing. Without it a
   `DATA` rule answers the DATA command itself and nothing is kept.
 
-The outage switch (`landingzone.sandbox.outage`) meets new connections at the greeting and
+The outage switch (`landingzone_sandbox.outage`) meets new connections at the greeting and
 open ones at their next command: `unavailable` answers `421 4.3.2 Service not available` and
 closes, `reset` closes without a word, `slow` makes every reply late. `retry_after` is HTTP's
 and is refused.
@@ -26,8 +26,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from landingzone.sandbox.faults import strikes
-from landingzone.sandbox.outage import OutageSwitch
+from landingzone_sandbox.faults import strikes
+from landingzone_sandbox.outage import OutageSwitch
 
 CONNECT = "CONNECT"
 COMMANDS = frozenset(

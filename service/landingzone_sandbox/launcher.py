@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from landingzone.sandbox.layout import SandboxLayout, write_description
+from landingzone_sandbox.layout import SandboxLayout, write_description
 
 READY_TIMEOUT_S = 120.0
 
@@ -126,7 +126,7 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
         path = _describe(layout, service, simulators)
         print(f"Landing Zone sandbox is up; addresses and credentials in {path}", flush=True)
         if demo:
-            from landingzone.sandbox.demo import run_demo
+            from landingzone_sandbox.demo import run_demo
 
             run_demo(layout)
         watched_pid = service.pid

@@ -7,22 +7,22 @@ import threading
 from pathlib import Path
 
 from landingzone.config import PlatformConfig
-from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone.sandbox.faults import FaultInjector
-from landingzone.sandbox.jenkins.app import create_app as jenkins_app
-from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
-from landingzone.sandbox.layout import (
+from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone_sandbox.faults import FaultInjector
+from landingzone_sandbox.jenkins.app import create_app as jenkins_app
+from landingzone_sandbox.jenkins.settings import JenkinsSimSettings
+from landingzone_sandbox.layout import (
     APPROVERS,
     GIT_CREDENTIALS_ID,
     SANDBOX_GROUPS,
     SERVICE_USER,
     SandboxLayout,
 )
-from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.servicenow.app import create_app as servicenow_app
-from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
-from landingzone.sandbox.serving import BackgroundServer
+from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.servicenow.app import create_app as servicenow_app
+from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.serving import BackgroundServer
 
 
 def approval_groups(platform_config: Path) -> tuple[str, ...]:

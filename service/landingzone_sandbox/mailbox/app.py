@@ -9,16 +9,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from landingzone.sandbox.mailbox import views
-from landingzone.sandbox.mailbox.control import control_router
-from landingzone.sandbox.mailbox.faults import SmtpFaults
-from landingzone.sandbox.mailbox.settings import MailboxSettings
-from landingzone.sandbox.mailbox.smtp import MailboxSmtpServer
-from landingzone.sandbox.mailbox.store import MessageStore, StoredMessage
+from landingzone_sandbox.mailbox import views
+from landingzone_sandbox.mailbox.control import control_router
+from landingzone_sandbox.mailbox.faults import SmtpFaults
+from landingzone_sandbox.mailbox.settings import MailboxSettings
+from landingzone_sandbox.mailbox.smtp import MailboxSmtpServer
+from landingzone_sandbox.mailbox.store import MessageStore, StoredMessage
 
 DEFAULT_LIMIT = 50
 _templates = Environment(
-    loader=PackageLoader("landingzone.sandbox.mailbox", "templates"),
+    loader=PackageLoader("landingzone_sandbox.mailbox", "templates"),
     autoescape=select_autoescape(default=True),
 )
 # The message's own HTML is shown in a sandboxed srcdoc iframe, which inherits this policy:

@@ -8,10 +8,10 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from landingzone.sandbox.servicenow import rules, schema
-from landingzone.sandbox.servicenow.query import EncodedQuery, FieldReader, parse_query
-from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
-from landingzone.sandbox.servicenow.store import INDEXED_FIELDS, Record, TableStore
+from landingzone_sandbox.servicenow import rules, schema
+from landingzone_sandbox.servicenow.query import EncodedQuery, FieldReader, parse_query
+from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.servicenow.store import INDEXED_FIELDS, Record, TableStore
 
 SYSTEM_FIELDS = frozenset(
     {"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by", "sys_mod_count"}

@@ -14,10 +14,10 @@ from typing import Any, AnyStr
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from landingzone.sandbox.mailbox.faults import CONNECT, SmtpFaults
-from landingzone.sandbox.mailbox.settings import MailboxSettings
-from landingzone.sandbox.mailbox.store import MessageStore
-from landingzone.sandbox.serving import free_port
+from landingzone_sandbox.mailbox.faults import CONNECT, SmtpFaults
+from landingzone_sandbox.mailbox.settings import MailboxSettings
+from landingzone_sandbox.mailbox.store import MessageStore
+from landingzone_sandbox.serving import free_port
 
 ACCEPTED = "250 Message accepted for delivery"
 UNAVAILABLE = "421 4.3.2 Service not available"

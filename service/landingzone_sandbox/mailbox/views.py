@@ -10,7 +10,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
-from landingzone.sandbox.mailbox.store import StoredMessage
+from landingzone_sandbox.mailbox.store import StoredMessage
 
 SNIPPET_LENGTH = 250
 

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from landingzone.sandbox.servicenow.instance import ServiceNowInstance, TableError
-from landingzone.sandbox.servicenow.render import RenderOptions, render
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.render import RenderOptions, render
+from landingzone_sandbox.servicenow.store import Record
 
 DEFAULT_LIMIT = 10000
 

@@ -10,10 +10,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow.schema import MULTI_LINE_TEXT, REFERENCE, SINGLE_LINE_TEXT
+from landingzone_sandbox.servicenow.schema import MULTI_LINE_TEXT, REFERENCE, SINGLE_LINE_TEXT
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 LANDING_ZONE_ITEM = "Landing zone"
 CORRELATION_VARIABLE = "landing_zone_id"  # the item's answer the decision callback carries

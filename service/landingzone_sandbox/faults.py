@@ -2,7 +2,7 @@
 
 Every path under `/_sandbox/` is a control and is never affected by a fault or an outage.
 (The mailbox has the same two controls on its HTTP side, acting on its SMTP server: see
-`landingzone.sandbox.mailbox.faults`.)
+`landingzone_sandbox.mailbox.faults`.)
 
 `POST /_sandbox/outage {"seconds": N, "mode": ...}` takes the whole system down for N seconds
 from now, after which it comes back by itself. Modes:
@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from landingzone.sandbox.asgi_replies import (
+from landingzone_sandbox.asgi_replies import (
     answer,
     read_body,
     reset_connection,
     service_unavailable,
 )
-from landingzone.sandbox.outage import Outage, OutageError, OutageSwitch
+from landingzone_sandbox.outage import Outage, OutageError, OutageSwitch
 
 CONTROL_PREFIX = "/_sandbox/"
 CONTROL_PATH = "/_sandbox/faults"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 
 @dataclass(frozen=True)

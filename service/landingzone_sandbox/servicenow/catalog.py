@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from landingzone.sandbox.servicenow import schema, variables
-from landingzone.sandbox.servicenow.api import (
+from landingzone_sandbox.servicenow import schema, variables
+from landingzone_sandbox.servicenow.api import (
     DEFAULT_LIMIT,
     Instance,
     User,
@@ -14,9 +14,9 @@ from landingzone.sandbox.servicenow.api import (
     param,
     read_payload,
 )
-from landingzone.sandbox.servicenow.instance import ServiceNowInstance, TableError
-from landingzone.sandbox.servicenow.ordering import order_now
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.ordering import order_now
+from landingzone_sandbox.servicenow.store import Record
 
 # The base system's "Service Catalog" catalog, which every item of the sandbox belongs to.
 SERVICE_CATALOG = {"sys_id": "e0d08b13c3330100c8b837659bba8fb4", "title": "Service Catalog"}

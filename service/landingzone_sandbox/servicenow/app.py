@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from landingzone.sandbox.servicenow import api, catalog, ui
-from landingzone.sandbox.servicenow.callback import CallbackDispatcher
-from landingzone.sandbox.servicenow.catalog_seed import seed_catalog
-from landingzone.sandbox.servicenow.instance import ServiceNowInstance
-from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
-from landingzone.sandbox.servicenow.store import TableStore
+from landingzone_sandbox.servicenow import api, catalog, ui
+from landingzone_sandbox.servicenow.callback import CallbackDispatcher
+from landingzone_sandbox.servicenow.catalog_seed import seed_catalog
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance
+from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.servicenow.store import TableStore
 
 
 def create_app(settings: ServiceNowSimSettings) -> FastAPI:

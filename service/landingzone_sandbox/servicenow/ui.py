@@ -14,12 +14,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
-from landingzone.sandbox.servicenow import approvals, schema, variables
-from landingzone.sandbox.servicenow.instance import ServiceNowInstance, TableError
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow import approvals, schema, variables
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.store import Record
 
 _templates = Environment(
-    loader=PackageLoader("landingzone.sandbox.servicenow", "templates"),
+    loader=PackageLoader("landingzone_sandbox.servicenow", "templates"),
     autoescape=select_autoescape(default=True),
 )
 _URL = re.compile(r"https?://[^\s<>\"']+")

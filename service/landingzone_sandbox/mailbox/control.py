@@ -10,8 +10,8 @@ import json
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from landingzone.sandbox.mailbox.faults import SmtpFaultError, SmtpFaultRule, SmtpFaults
-from landingzone.sandbox.outage import Outage, OutageError
+from landingzone_sandbox.mailbox.faults import SmtpFaultError, SmtpFaultRule, SmtpFaults
+from landingzone_sandbox.outage import Outage, OutageError
 
 
 def _refused(error: ValueError) -> JSONResponse:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 DECIDED = frozenset({"approved", "rejected"})
 WAITING = frozenset({"requested", "not requested"})

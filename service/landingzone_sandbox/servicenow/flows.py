@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow import approvals
-from landingzone.sandbox.servicenow.catalog_seed import APPROVAL_GROUP_VARIABLE
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow import approvals
+from landingzone_sandbox.servicenow.catalog_seed import APPROVAL_GROUP_VARIABLE
+from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 FLOW_NAME = "Service Catalog item request"
 IN_PROGRESS = "IN_PROGRESS"

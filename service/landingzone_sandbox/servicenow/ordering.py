@@ -12,12 +12,12 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from landingzone.sandbox.servicenow import flows, variables
-from landingzone.sandbox.servicenow.instance import TableError, as_text, new_sys_id
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow import flows, variables
+from landingzone_sandbox.servicenow.instance import TableError, as_text, new_sys_id
+from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:
-    from landingzone.sandbox.servicenow.instance import ServiceNowInstance
+    from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 
 # Beyond what a shopping cart offers, a quantity is refused rather than creating that many items.
 MAX_QUANTITY = 20

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from landingzone.sandbox.servicenow import schema
-from landingzone.sandbox.servicenow.instance import ServiceNowInstance
-from landingzone.sandbox.servicenow.store import Record
+from landingzone_sandbox.servicenow import schema
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance
+from landingzone_sandbox.servicenow.store import Record
 
 DisplayMode = Literal["false", "true", "all"]
 _JOURNAL_LABEL = {"work_notes": "Work notes", "comments": "Additional comments"}

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from landingzone.sandbox.layout import SandboxLayout
+from landingzone_sandbox.layout import SandboxLayout
 
 DEMO_REQUEST = {
     "name": "hello-java",
