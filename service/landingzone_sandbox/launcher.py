@@ -1,11 +1,15 @@
-"""`landingzone sandbox`: simulators and the service, supervised, in one process tree."""
+"""`landingzone sandbox`: simulators and the service, supervised, in one process tree.
+
+Nothing of the tree outlives the sandbox: SIGTERM, SIGINT and SIGHUP (its terminal closed)
+stop the children in order, and each child is tethered to the sandbox, so even a SIGKILL of
+the sandbox ends them and frees their ports.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,8 +18,14 @@ from pathlib import Path
 import httpx
 
 from landingzone_sandbox.layout import SandboxLayout, write_description
+from landingzone_sandbox.tether import tethered_command
 
 READY_TIMEOUT_S = 120.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A signal asked the sandbox to stop (not an error: nothing should catch it on the way)."""
 
 
 class Supervised:
@@ -38,6 +48,8 @@ class Supervised:
     def _spawn(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
+            # A session of its own: a terminal's Ctrl-C or hang-up reaches the sandbox alone,
+            # which stops the children in order (the tether ends them if it cannot).
             self.process = subprocess.Popen(
                 self.argv,
                 env=self.env,
@@ -94,7 +106,6 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     layout = SandboxLayout.load_or_create(data_dir, host, port)
     ready_flag = layout.root / "simulators.ready"
     ready_flag.unlink(missing_ok=True)
-    python = [sys.executable, "-m", "landingzone.cli"]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     service_env = {**base_env, **layout.service_environment()}
     # The simulators read the service's platform configuration (its approval groups) and the
@@ -103,7 +114,7 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     platform = {name: service_env[name] for name in shared if name in service_env}
     simulators = Supervised(
         "simulators",
-        [*python, "sandbox-simulators", "--data", str(layout.root)],
+        tethered_command("landingzone_sandbox", "sandbox-simulators", "--data", str(layout.root)),
         {**base_env, **platform},
         layout.root / "logs" / "simulators.log",
     )
@@ -111,13 +122,13 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
         service_env["LZ_DATABASE_URL"] = os.environ["LZ_DATABASE_URL"]
     service = Supervised(
         "service",
-        [*python, "serve", "--host", host, "--port", str(layout.api_port)],
+        tethered_command(
+            "landingzone.cli", "serve", "--host", host, "--port", str(layout.api_port)
+        ),
         service_env,
         layout.root / "logs" / "service.log",
     )
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    _stop_on_signals()
     try:
         simulators.start()
         _wait_until(ready_flag.exists, "the simulators")
@@ -130,14 +141,29 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
 
             run_demo(layout)
         watched_pid = service.pid
-        while not stop.wait(0.5):
+        while True:
+            time.sleep(0.5)
             if service.pid != watched_pid:
                 watched_pid = service.pid
                 _describe(layout, service, simulators)
+    except Stopped:
         return 0
     finally:
         service.stop()
         simulators.stop()
+
+
+def _stop_on_signals() -> None:
+    """Each stop signal interrupts whatever the sandbox is doing (starting, the demo, watching);
+    the stop itself is not interrupted by a second one."""
+
+    def stop(signum: int, _frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stopped(signal.Signals(signum).name)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
 
 
 def _describe(layout: SandboxLayout, service: Supervised, simulators: Supervised) -> Path:

@@ -23,7 +23,14 @@ def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     write_description(layout, {})
     log = (data_dir / "simulators.out").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "landingzone.cli", "sandbox-simulators", "--data", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "landingzone_sandbox",
+            "sandbox-simulators",
+            "--data",
+            str(data_dir),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

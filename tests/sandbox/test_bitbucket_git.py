@@ -20,14 +20,8 @@ from atlassian import Bitbucket
 from fastapi import FastAPI, Request
 
 from landingzone_sandbox.serving import BackgroundServer, serving
-from tests.sandbox.test_bitbucket_rest import (
-    PASSWORD,
-    PROJECT,
-    USER,
-    client,
-    running_simulator,
-    unique,
-)
+from tests.sandbox.test_bitbucket_rest import client, running_simulator
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, unique
 from tests.support.sandbox import wait_for
 
 GIT_ENV = {
