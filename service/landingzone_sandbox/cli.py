@@ -1,5 +1,6 @@
-"""The sandbox's subcommands, which `landingzone` finds through its `landingzone.commands`
-entry points (service/pyproject.toml): `landingzone sandbox` and the simulators' process."""
+"""The sandbox's commands. `landingzone` finds `register` through its `landingzone.commands`
+entry points (service/pyproject.toml) and gains `landingzone sandbox`; `python -m
+landingzone_sandbox` runs the same command without them, and the simulators' own process."""
 
 from __future__ import annotations
 
@@ -18,10 +19,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sandbox.add_argument("--demo", action="store_true", help="create a landing zone once it is up")
     sandbox.set_defaults(run=_run_sandbox)
 
-    simulators = commands.add_parser("sandbox-simulators", help=argparse.SUPPRESS)
-    simulators.add_argument("--data", type=Path, required=True)
-    simulators.set_defaults(run=_run_simulators)
-
 
 def _run_sandbox(args: argparse.Namespace) -> int:
     from landingzone_sandbox.launcher import run_sandbox
@@ -37,8 +34,15 @@ def _run_simulators(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m landingzone_sandbox sandbox …`: the same commands, without the entry point."""
-    parser = argparse.ArgumentParser(prog="landingzone", description=__doc__)
-    register(parser.add_subparsers(dest="command", required=True))
+    """`python -m landingzone_sandbox sandbox …`, and `… sandbox-simulators --data DIR`: the
+    process of the simulators that `landingzone sandbox` starts."""
+    parser = argparse.ArgumentParser(
+        prog="python -m landingzone_sandbox", description="the sandbox's commands"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    register(commands)
+    simulators = commands.add_parser("sandbox-simulators", help="the simulators alone")
+    simulators.add_argument("--data", type=Path, required=True, help="the sandbox's folder")
+    simulators.set_defaults(run=_run_simulators)
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from landingzone_sandbox.layout import SandboxLayout, write_description
+from landingzone_sandbox.layout import SandboxLayout, description_path, write_description
 from landingzone_sandbox.tether import tethered_command
 
 READY_TIMEOUT_S = 120.0
@@ -106,6 +106,8 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     layout = SandboxLayout.load_or_create(data_dir, host, port)
     ready_flag = layout.root / "simulators.ready"
     ready_flag.unlink(missing_ok=True)
+    # What a sandbox that ended left behind describes processes gone: it comes back once up.
+    description_path(layout).unlink(missing_ok=True)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     service_env = {**base_env, **layout.service_environment()}
     # The simulators read the service's platform configuration (its approval groups) and the

@@ -198,7 +198,11 @@ def _write_private(path: Path, text: str) -> None:
     temporary.replace(path)
 
 
+def description_path(layout: SandboxLayout) -> Path:
+    return layout.root / "sandbox.json"
+
+
 def write_description(layout: SandboxLayout, extra: dict[str, object]) -> Path:
-    path = layout.root / "sandbox.json"
+    path = description_path(layout)
     _write_private(path, json.dumps({**layout.public_description(), **extra}, indent=2))
     return path
