@@ -44,10 +44,10 @@ def _add_installed_commands(commands: argparse._SubParsersAction[argparse.Argume
     for entry_point in entry_points(group=COMMANDS_GROUP):
         entry_point.load()(commands)
     if "sandbox" not in commands.choices:
+        # Whatever follows (`--demo`, `--help`, …) is left to main(): the answer is the same.
         missing = commands.add_parser(
-            "sandbox", help=f"run the service with local systems (needs {SANDBOX_DISTRIBUTION})"
+            "sandbox", help=f"the sandbox: needs {SANDBOX_DISTRIBUTION} installed", add_help=False
         )
-        missing.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         missing.set_defaults(run=_sandbox_not_installed)
 
 
@@ -60,7 +60,10 @@ def _sandbox_not_installed(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unrecognized = parser.parse_known_args(argv)
+    if unrecognized and getattr(args, "run", None) is not _sandbox_not_installed:
+        parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
     if args.command == "serve":
         import logging
 
