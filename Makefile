@@ -16,18 +16,21 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(
 
 # Everything comes from the locks; the project itself is installed without resolving anything.
 # The two dependencies published without a wheel are built by the locked setuptools.
-$(STAMP): $(LOCKS) pyproject.toml setup.py
+# The product and the sandbox (service/pyproject.toml), two distributions, both editable.
+$(STAMP): $(LOCKS) pyproject.toml setup.py service/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r requirements/build.txt
 	$(BIN)/pip install --quiet --require-hashes --no-build-isolation -r requirements/dev.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . -e ./service
 	touch $(STAMP)
 
 # Re-pin after editing pyproject's dependencies; versions already pinned are kept.
+# Production: the product alone. Dev: the product, its dev extra and the sandbox.
 lock: $(STAMP)
 	$(UV_COMPILE) requirements/build.in -o requirements/build.txt
 	$(UV_COMPILE) pyproject.toml -o requirements/production.txt
-	$(UV_COMPILE) pyproject.toml --extra dev requirements/build.in \
+	$(UV_COMPILE) requirements/dev.in requirements/build.in \
+	  --no-emit-package landingzone --no-emit-package landingzone-sandbox \
 	  -c requirements/production.txt -c requirements/build.txt -o requirements/dev.txt
 
 # Move every pin to the newest release the constraints allow.

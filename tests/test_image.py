@@ -8,8 +8,10 @@ outside the checkout.
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -25,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from packaging.utils import canonicalize_name
 
 from tests.support.sandbox import running_sandbox, wait_for
 
@@ -42,6 +45,7 @@ class Installed:
     venv: Path
     wheel: Path
     outside: Path  # a working folder that is not the checkout
+    sandbox_wheel: Path  # built from the same sources, never installed in `venv`
 
     def run(
         self, *argv: str, env: dict[str, str] | None = None
@@ -109,6 +113,16 @@ def build_wheels(workdir: Path) -> Path:
         production,
     )
     pip(builder, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source))
+    sandbox = workdir / "sandbox-wheel"
+    pip(
+        builder,
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        str(sandbox),
+        str(source / "service"),
+    )
     return wheels
 
 
@@ -123,13 +137,55 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     outside = workdir / "run"
     outside.mkdir()
     (wheel,) = wheels.glob("landingzone-*.whl")
-    return Installed(venv, wheel, outside)
+    (sandbox_wheel,) = (workdir / "sandbox-wheel").glob("landingzone_sandbox-*.whl")
+    return Installed(venv, wheel, outside, sandbox_wheel)
+
+
+def wheel_contents(wheel: Path) -> tuple[list[str], dict[str, str]]:
+    """A wheel's file names, and the text of its .dist-info files by name."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = {
+            name.split("/")[-1]: archive.read(name).decode()
+            for name in names
+            if name.split("/")[0].endswith(".dist-info")
+        }
+    return names, info
+
+
+def requires(info: dict[str, str]) -> list[str]:
+    return [
+        line.removeprefix("Requires-Dist: ")
+        for line in info["METADATA"].splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
 
 
 def test_the_wheel_holds_the_package_alone(installed: Installed) -> None:
-    with zipfile.ZipFile(installed.wheel) as wheel:
-        top_level = {name.split("/")[0] for name in wheel.namelist()}
-    assert top_level == {"landingzone", "landingzone-0.1.0.dist-info"}
+    names, info = wheel_contents(installed.wheel)
+    assert {name.split("/")[0] for name in names} == {"landingzone", "landingzone-0.1.0.dist-info"}
+    assert not [name for name in names if name.startswith("landingzone/sandbox/")]
+    assert not [r for r in requires(info) if r.startswith(("aiosmtpd", "landingzone"))]
+    assert "landingzone.commands" not in info.get("entry_points.txt", "")
+
+
+def test_the_sandbox_wheel_holds_the_simulators_their_pages_and_the_command(
+    installed: Installed,
+) -> None:
+    names, info = wheel_contents(installed.sandbox_wheel)
+    top_level = {name.split("/")[0] for name in names}
+    assert top_level == {"landingzone_sandbox", "landingzone_sandbox-0.1.0.dist-info"}
+    sources = ROOT / "service" / "landingzone_sandbox"
+    pages = {
+        f"landingzone_sandbox/{p.relative_to(sources).as_posix()}" for p in sources.rglob("*.html")
+    }
+    assert pages and pages <= set(names)
+    assert "landingzone_sandbox/py.typed" in names
+    commands = configparser.ConfigParser()
+    commands.read_string(info["entry_points.txt"])
+    assert dict(commands["landingzone.commands"]) == {"sandbox": "landingzone_sandbox.cli:register"}
+    assert "landingzone==0.1.0" in requires(info)
+    assert [r for r in requires(info) if r.startswith("aiosmtpd")]
 
 
 def test_the_package_imports_from_the_venv_outside_the_checkout(installed: Installed) -> None:
@@ -264,19 +320,74 @@ def free_port() -> int:
 
 
 def sandbox_parts_in(installed: Installed) -> list[str]:
-    """What of the sandbox an environment with the product alone holds: nothing, once the
-    sandbox is a package of its own."""
+    """What of the sandbox an environment with the product alone holds (after `import
+    landingzone`, which must work): modules and distributions."""
     parts: list[str] = json.loads(
         installed.python(
-            "import importlib.metadata as m, importlib.util as u, json;"
-            "parts = ['landingzone.sandbox'] if u.find_spec('landingzone.sandbox') else [];"
+            "import importlib.metadata as m, importlib.util as u, json, landingzone;"
+            "modules = ['landingzone_sandbox', 'landingzone.sandbox', 'aiosmtpd'];"
+            "parts = [name for name in modules if u.find_spec(name)];"
             "names = {d.metadata['Name'].lower() for d in m.distributions()};"
-            "print(json.dumps(parts + sorted(names & {'aiosmtpd'})))"
+            "print(json.dumps(parts + sorted(names & {'aiosmtpd', 'landingzone-sandbox'})))"
         )
     )
     return parts
 
 
-@pytest.mark.skip(reason="the sandbox still ships inside the landingzone package")
 def test_the_product_environment_holds_no_sandbox(installed: Installed) -> None:
     assert sandbox_parts_in(installed) == []
+
+
+def test_without_the_sandbox_the_command_says_what_to_install(installed: Installed) -> None:
+    result = installed.run(str(installed.venv / "bin" / "landingzone"), "sandbox", "--demo")
+    assert result.returncode == 2
+    assert "install landingzone-sandbox" in result.stderr
+
+
+def test_the_sandbox_installs_beside_the_product_and_adds_its_command(
+    installed: Installed, tmp_path: Path
+) -> None:
+    venv = new_venv(tmp_path / "venv")
+    product = sorted(installed.wheel.parent.glob("*.whl"))
+    pip(
+        venv, "install", "--no-index", "--no-deps", *map(str, product), str(installed.sandbox_wheel)
+    )
+    extra = tmp_path / "sandbox-requirements.txt"
+    extra.write_text(sandbox_only_pins())
+    pip(venv, "install", "--require-hashes", "--no-deps", "-r", str(extra))
+    pip(venv, "check")
+    result = installed.run(str(venv / "bin" / "landingzone"), "sandbox", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--demo" in result.stdout
+
+
+def sandbox_only_pins() -> str:
+    """The dev lock's pins (with their hashes) that the sandbox needs beyond the production lock."""
+    dev, production = lock_entries("dev.txt"), lock_entries("production.txt")
+    needed = {"landingzone-sandbox"}
+    while True:
+        more = {name for name, (_, via) in dev.items() if via & needed and name not in production}
+        if more <= needed:
+            break
+        needed |= more
+    pins = [dev[name][0] for name in sorted(needed) if name in dev]
+    assert pins, "the dev lock pins nothing for the sandbox"
+    return "\n".join(pins) + "\n"
+
+
+def lock_entries(name: str) -> dict[str, tuple[str, set[str]]]:
+    """A lock's entries by canonical name: the pin with its hashes, and what it is there for."""
+    pins: dict[str, list[str]] = {}
+    reasons: dict[str, set[str]] = {}
+    for line in (ROOT / "requirements" / name).read_text().splitlines():
+        stripped = line.strip()
+        if line and not line[0].isspace() and not line.startswith("#"):
+            current = canonicalize_name(re.split(r"[=\[; ]", line, maxsplit=1)[0])
+            pins[current], reasons[current] = [line], set()
+        elif pins and stripped.startswith("--hash"):
+            pins[current].append(line)
+        elif pins and stripped.startswith("#"):
+            reason = stripped.lstrip("#").strip().removeprefix("via").strip()
+            if reason and not reason.startswith("-"):  # not "-c requirements/…"
+                reasons[current].add(canonicalize_name(reason.split(" ")[0]))
+    return {name: ("\n".join(pins[name]), reasons[name]) for name in pins}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 LOCKS = ROOT / "requirements"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PYPROJECT_NAME = PYPROJECT["project"]["name"]
+# The sandbox's distribution: never in the product's dependencies, nor in its lock.
+SANDBOX_PYPROJECT = tomllib.loads((ROOT / "service" / "pyproject.toml").read_text())
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,32 @@ def test_the_production_lock_covers_the_runtime_dependencies() -> None:
     assert_lock_satisfies(locked("production.txt"), dependencies, "production.txt")
 
 
-def test_the_dev_lock_adds_the_dev_extra_at_the_production_versions() -> None:
+def test_the_production_lock_holds_nothing_of_the_sandbox() -> None:
+    production = locked("production.txt")
+    assert "aiosmtpd" in sandbox_dependencies()
+    for name in ("aiosmtpd", "landingzone-sandbox", "landingzone"):
+        assert name not in production, name
+    product = {canonicalize_name(Requirement(r).name) for r in PYPROJECT["project"]["dependencies"]}
+    assert product.isdisjoint({"aiosmtpd", "landingzone-sandbox"})
+
+
+def sandbox_dependencies() -> dict[str, str]:
+    """The sandbox's requirements but the product (built from this checkout), by name."""
+    requirements = map(Requirement, SANDBOX_PYPROJECT["project"]["dependencies"])
+    return {canonicalize_name(r.name): str(r) for r in requirements if r.name != PYPROJECT_NAME}
+
+
+def test_the_sandbox_needs_this_very_product() -> None:
+    requirements = map(Requirement, SANDBOX_PYPROJECT["project"]["dependencies"])
+    (product,) = [r for r in requirements if r.name == PYPROJECT_NAME]
+    assert str(product.specifier) == f"=={PYPROJECT['project']['version']}"
+
+
+def test_the_dev_lock_adds_the_dev_extra_and_the_sandbox_at_the_production_versions() -> None:
     dev, production, build = locked("dev.txt"), locked("production.txt"), locked("build.txt")
     assert_lock_satisfies(dev, PYPROJECT["project"]["optional-dependencies"]["dev"], "dev.txt")
+    assert_lock_satisfies(dev, list(sandbox_dependencies().values()), "dev.txt")
+    assert "landingzone" not in dev and "landingzone-sandbox" not in dev
     for name, pin in {**production, **build}.items():
         assert name in dev and dev[name].version == pin.version, name
 
@@ -159,7 +186,7 @@ def test_make_install_uses_the_locks_and_reinstalls_when_one_changes(tmp_path: P
     commands = make_dry_run(venv)
     pip = f"{venv}/bin/pip install --quiet"
     assert f"{pip} --require-hashes --no-build-isolation -r requirements/dev.txt" in commands
-    assert f"{pip} --no-deps --no-build-isolation -e ." in commands
+    assert f"{pip} --no-deps --no-build-isolation -e . -e ./service" in commands
     venv.mkdir()
     (venv / ".installed").touch()  # newer than every lock: up to date
     assert "pip install" not in make_dry_run(venv)
@@ -176,3 +203,19 @@ def test_the_command_offers_every_documented_subcommand() -> None:
     )
     for command in ("serve", "sandbox", "render", "openapi"):
         assert command in result.stdout
+
+
+def test_the_installed_command_runs_the_installed_sandbox() -> None:
+    landingzone = Path(sys.executable).parent / "landingzone"
+    try:
+        distribution("landingzone-sandbox")
+    except PackageNotFoundError:
+        pytest.skip("landingzone-sandbox is not installed beside this interpreter: make install")
+    if not landingzone.exists():
+        pytest.skip("the console script is not installed beside this interpreter")
+    result = subprocess.run(
+        [str(landingzone), "sandbox", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    for option in ("--port", "--data", "--demo"):
+        assert option in result.stdout

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
+
+# Distributions add subcommands here: each entry point names a `register(commands)` that adds
+# its parsers, each with a `run` default taking the parsed arguments and returning the status.
+COMMANDS_GROUP = "landingzone.commands"
+SANDBOX_DISTRIBUTION = "landingzone-sandbox"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,17 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
-    sandbox = commands.add_parser(
-        "sandbox", help="run the service with local Bitbucket, Jenkins, ServiceNow and mailbox"
-    )
-    sandbox.add_argument(
-        "--port", type=int, default=8000, help="API port; simulators use the next 5"
-    )
-    sandbox.add_argument("--data", type=Path, default=Path(".sandbox"), help="state folder")
-    sandbox.add_argument("--demo", action="store_true", help="create a landing zone once it is up")
-
-    simulators = commands.add_parser("sandbox-simulators", help=argparse.SUPPRESS)
-    simulators.add_argument("--data", type=Path, required=True)
+    _add_installed_commands(commands)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--out", type=Path, default=None)
@@ -43,8 +40,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_installed_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for entry_point in entry_points(group=COMMANDS_GROUP):
+        entry_point.load()(commands)
+    if "sandbox" not in commands.choices:
+        # Whatever follows (`--demo`, `--help`, …) is left to main(): the answer is the same.
+        missing = commands.add_parser(
+            "sandbox", help=f"the sandbox: needs {SANDBOX_DISTRIBUTION} installed", add_help=False
+        )
+        missing.set_defaults(run=_sandbox_not_installed)
+
+
+def _sandbox_not_installed(args: argparse.Namespace) -> int:
+    sys.stderr.write(
+        f"landingzone sandbox: the sandbox is not installed; install {SANDBOX_DISTRIBUTION}"
+        " (`pip install -e ./service` in a checkout, or `make install`)\n"
+    )
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unrecognized = parser.parse_known_args(argv)
+    if unrecognized and getattr(args, "run", None) is not _sandbox_not_installed:
+        parser.error(f"unrecognized arguments: {' '.join(unrecognized)}")
     if args.command == "serve":
         import logging
 
@@ -64,15 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             timeout_graceful_shutdown=10,
         )
         return 0
-    if args.command == "sandbox":
-        from landingzone.sandbox.launcher import run_sandbox
-
-        return run_sandbox(args.data, args.port, args.demo)
-    if args.command == "sandbox-simulators":
-        from landingzone.sandbox.simulators import run_simulators
-
-        run_simulators(args.data)
-        return 0
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if run is not None:
+        return run(args)
     if args.command == "db":
         from landingzone.migrations.cli import run_db
 

@@ -16,8 +16,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from landingzone.sandbox.layout import SandboxLayout
-from landingzone.sandbox.serving import free_port
 from tests.support.clients import bitbucket, requested_items, servicenow
 from tests.support.sandbox import (
     Sandbox,
@@ -26,6 +24,7 @@ from tests.support.sandbox import (
     running_sandbox,
     wait_for,
 )
+from tests.support.simulators import SandboxLayout, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from landingzone.sandbox.serving import free_port
 from tests.support.sandbox import Sandbox, wait_for
+from tests.support.simulators import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = REPO_ROOT / "backstage-plugin"

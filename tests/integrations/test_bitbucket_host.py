@@ -21,10 +21,9 @@ from landingzone.integrations.base import (
     TransientError,
 )
 from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
-from landingzone.sandbox.bitbucket import create_app
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.serving import BackgroundServer, free_port, serving
-from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, simulator_settings, unique
+from tests.support.simulators import BackgroundServer, FaultInjector, FaultRule, free_port, serving
+from tests.support.simulators import bitbucket_app as create_app
 
 OWNER = "lz_0001payments"
 

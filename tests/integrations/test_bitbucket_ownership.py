@@ -15,11 +15,10 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import ForeignResource, PermanentError, TransientError
 from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
-from landingzone.sandbox.bitbucket import create_app
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.serving import free_port, serving
 from tests.integrations.test_bitbucket_host import initial_commit
-from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings, unique
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, simulator_settings, unique
+from tests.support.simulators import FaultInjector, FaultRule, free_port, serving
+from tests.support.simulators import bitbucket_app as create_app
 
 OURS, THEIRS = "lz_0001ours", "lz_0002theirs"
 

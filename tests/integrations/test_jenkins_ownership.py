@@ -21,11 +21,16 @@ from landingzone.integrations.base import (
 )
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
-from landingzone.sandbox.faults import FaultInjector, FaultRule
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
-from tests.sandbox.test_jenkins_builds import bare_repository, pipeline_xml
+from tests.support.jenkins_jobs import bare_repository, pipeline_xml
 from tests.support.sandbox import wait_for
+from tests.support.simulators import (
+    FaultInjector,
+    FaultRule,
+    JenkinsSimSettings,
+    free_port,
+    serving,
+)
+from tests.support.simulators import jenkins_app as create_app
 from tests.support.throttle import Refusal, Throttle
 
 USER, TOKEN = "landingzone", "tok-0c3f5e"

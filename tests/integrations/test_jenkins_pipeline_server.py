@@ -22,10 +22,9 @@ from landingzone.integrations.base import (
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.jobs import promote_pipeline_xml
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
-from landingzone.sandbox.faults import FaultInjector
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
 from tests.support.sandbox import wait_for
+from tests.support.simulators import FaultInjector, JenkinsSimSettings, free_port, serving
+from tests.support.simulators import jenkins_app as create_app
 
 USER, TOKEN = "landingzone", "tok-5b1e9f0c2d7a4e8b"
 GIT_ENV = {

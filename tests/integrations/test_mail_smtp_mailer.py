@@ -17,8 +17,7 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import MailMessage, PermanentError, TransientError
 from landingzone.integrations.mail import SmtpMailer, SmtpSettings
-from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.serving import free_port, serving
+from tests.support.simulators import Mailbox, MailboxSettings, free_port, serving
 
 FROM = "Landing Zone <landing-zone@example.com>"
 

@@ -20,11 +20,15 @@ from landingzone.integrations.base import InitialCommit, PipelineDefinition, Rep
 from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
-from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
 from tests.support.sandbox import wait_for
+from tests.support.simulators import (
+    BitbucketSimSettings,
+    JenkinsSimSettings,
+    bitbucket_app,
+    free_port,
+    serving,
+)
+from tests.support.simulators import jenkins_app as create_app
 
 BB_USER, BB_PASSWORD = "landingzone", "bb-pass-2c9d"
 JENKINS_TOKEN, NOTIFY_TOKEN = "11aa22bb33cc44dd", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"

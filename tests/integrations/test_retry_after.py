@@ -16,13 +16,16 @@ from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.integrations.retry_after import parse_retry_after
 from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowSettings
-from landingzone.sandbox.bitbucket import create_app as bitbucket_app
-from landingzone.sandbox.jenkins import JenkinsSimSettings
-from landingzone.sandbox.jenkins import create_app as jenkins_app
-from landingzone.sandbox.servicenow import ServiceNowSimSettings
-from landingzone.sandbox.servicenow import create_app as servicenow_app
-from landingzone.sandbox.serving import free_port, serving
-from tests.sandbox.test_bitbucket_rest import PASSWORD, PROJECT, USER, simulator_settings
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, simulator_settings
+from tests.support.simulators import (
+    JenkinsSimSettings,
+    ServiceNowSimSettings,
+    bitbucket_app,
+    free_port,
+    jenkins_app,
+    servicenow_app,
+    serving,
+)
 from tests.support.throttle import Refusal, Throttle
 
 

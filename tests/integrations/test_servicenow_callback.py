@@ -13,8 +13,8 @@ import pysnow
 from fastapi import FastAPI, Request, Response
 
 from landingzone.integrations.servicenow import sign_callback, verify_callback
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from tests.support.simulators import ServiceNowSimSettings, free_port, serving
+from tests.support.simulators import servicenow_app as create_app
 
 SECRET = "shared-callback-secret"
 BODY = b'{"table":"sc_req_item","sys_id":"abc","number":"RITM0010001","approval":"approved"}'

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import PermanentError, TransientError
 from landingzone.integrations.servicenow import CatalogApprovalDesk, ServiceNowSettings
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from tests.support.simulators import ServiceNowSimSettings, free_port, serving
+from tests.support.simulators import servicenow_app as create_app
 
 PASSWORD = "very-secret-password"
 SYS_ID = "a" * 32

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from landingzone.integrations.base import ApprovalRequest, PermanentError
 from landingzone.integrations.servicenow import ServiceNowSettings, TableApprovalDesk
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from tests.support.simulators import ServiceNowSimSettings, free_port, serving
+from tests.support.simulators import servicenow_app as create_app
 
 USER, PASSWORD = "landingzone", "desk-pw-123"
 

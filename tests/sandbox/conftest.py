@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from landingzone.sandbox.layout import SandboxLayout, write_description
+from landingzone_sandbox.layout import SandboxLayout, write_description
 from tests.support.sandbox import Sandbox, _free_port_block, wait_for
 
 SYSTEMS = ("bitbucket", "jenkins", "servicenow", "mailbox")
@@ -23,7 +23,14 @@ def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     write_description(layout, {})
     log = (data_dir / "simulators.out").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "landingzone.cli", "sandbox-simulators", "--data", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "landingzone_sandbox",
+            "sandbox-simulators",
+            "--data",
+            str(data_dir),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -16,9 +16,9 @@ import httpx
 import pysnow
 from fastapi import FastAPI, Request, Response
 
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM_SYS_ID
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.servicenow import ServiceNowSimSettings, create_app
+from landingzone_sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM_SYS_ID
+from landingzone_sandbox.serving import free_port, serving
 
 USER, PASSWORD = "integration", "s3cret-pw"
 APPROVERS = {"cab.approver": "approver-pw", "cab.deputy": "deputy-pw"}

@@ -16,7 +16,8 @@ from atlassian import Bitbucket
 from requests import HTTPError
 
 from tests.sandbox.test_bitbucket_git import git, head, make_work_tree, with_credentials
-from tests.sandbox.test_bitbucket_rest import PROJECT, client, running_simulator, unique
+from tests.sandbox.test_bitbucket_rest import client, running_simulator
+from tests.support.bitbucket_simulator import PROJECT, unique
 
 
 @pytest.fixture(scope="module")

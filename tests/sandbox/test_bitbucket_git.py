@@ -19,15 +19,9 @@ import pytest
 from atlassian import Bitbucket
 from fastapi import FastAPI, Request
 
-from landingzone.sandbox.serving import BackgroundServer, serving
-from tests.sandbox.test_bitbucket_rest import (
-    PASSWORD,
-    PROJECT,
-    USER,
-    client,
-    running_simulator,
-    unique,
-)
+from landingzone_sandbox.serving import BackgroundServer, serving
+from tests.sandbox.test_bitbucket_rest import client, running_simulator
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, unique
 from tests.support.sandbox import wait_for
 
 GIT_ENV = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,22 +11,9 @@ import pytest
 from atlassian import Bitbucket
 from requests import HTTPError
 
-from landingzone.sandbox.bitbucket import BitbucketSimSettings, create_app
-from landingzone.sandbox.serving import BackgroundServer, free_port, serving
-
-USER, PASSWORD = "landingzone", "bb-pw-7f3e"
-PROJECT = "PAY"
-_names = itertools.count(1)
-
-
-def simulator_settings(data_dir: Path, port: int) -> BitbucketSimSettings:
-    return BitbucketSimSettings(
-        data_dir=data_dir,
-        base_url=f"http://127.0.0.1:{port}",
-        users={USER: PASSWORD, "alice": "alice-pw"},
-        groups={"payments-devs": ["alice"], "platform": [USER]},
-        projects={PROJECT: "Payments"},
-    )
+from landingzone_sandbox.bitbucket import create_app
+from landingzone_sandbox.serving import BackgroundServer, free_port, serving
+from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, simulator_settings, unique
 
 
 @contextmanager
@@ -39,10 +25,6 @@ def running_simulator(data_dir: Path) -> Iterator[BackgroundServer]:
 
 def client(url: str, username: str | None = USER, password: str | None = PASSWORD) -> Bitbucket:
     return Bitbucket(url, username=username, password=password)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix} {next(_names)}"
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,12 @@ import jenkins
 import pytest
 from atlassian import Bitbucket
 
-from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
-from tests.sandbox.test_jenkins_builds import finished, left_queue, pipeline_xml
+from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
+from tests.sandbox.test_jenkins_builds import finished, left_queue
+from tests.support.jenkins_jobs import pipeline_xml
 from tests.support.sandbox import wait_for
 
 BB_USER, BB_PASSWORD = "svc-landingzone", "bb-pass-7f3a"

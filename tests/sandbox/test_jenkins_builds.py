@@ -2,84 +2,24 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import httpx
 import jenkins
 import pytest
 import requests
 
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
+from tests.support.jenkins_jobs import bare_repository, pipeline_xml
 from tests.support.sandbox import wait_for
 
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
 HOOK_SECRET = "hook-secret-42"
 NOTIFY_TOKEN = "5f1c0de4a3b2c1d0e9f8a7b6c5d4e3f2"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Dev",
-    "GIT_AUTHOR_EMAIL": "dev@example.com",
-    "GIT_COMMITTER_NAME": "Dev",
-    "GIT_COMMITTER_EMAIL": "dev@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "PATH": "/usr/bin:/bin",
-}
-
-
-def git(*args: str, cwd: Path | None = None) -> None:
-    subprocess.run(["git", *args], cwd=cwd, env=GIT_ENV, check=True, capture_output=True)
-
-
-def bare_repository(root: Path, files: dict[str, str]) -> str:
-    """A bare repository whose `main` holds `files`; returns its file:// URL."""
-    bare, work = root / "repo.git", root / "work"
-    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare))
-    git("init", "--quiet", "--initial-branch=main", str(work))
-    for name, content in files.items():
-        (work / name).write_text(content)
-    git("add", ".", cwd=work)
-    git("commit", "--quiet", "-m", "initial", cwd=work)
-    git("push", "--quiet", str(bare), "main", cwd=work)
-    return bare.as_uri()
-
-
-def pipeline_xml(
-    url: str,
-    script_path: str = "Jenkinsfile",
-    branch: str = "main",
-    parameters: str = "",
-    push_trigger: bool = False,
-) -> str:
-    trigger = (
-        (
-            "<org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers>"
-            "<hudson.triggers.SCMTrigger><spec/></hudson.triggers.SCMTrigger>"
-            "</triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>"
-        )
-        if push_trigger
-        else ""
-    )
-    return (
-        "<flow-definition plugin='workflow-job'><description/><properties>"
-        f"{trigger}{parameters}</properties>"
-        "<definition class='org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition'>"
-        "<scm class='hudson.plugins.git.GitSCM'><configVersion>2</configVersion>"
-        "<userRemoteConfigs><hudson.plugins.git.UserRemoteConfig>"
-        f"<url>{escape(url)}</url><credentialsId>bitbucket-http</credentialsId>"
-        "</hudson.plugins.git.UserRemoteConfig></userRemoteConfigs>"
-        f"<branches><hudson.plugins.git.BranchSpec><name>*/{branch}</name>"
-        "</hudson.plugins.git.BranchSpec></branches><extensions/></scm>"
-        f"<scriptPath>{escape(script_path)}</scriptPath><lightweight>true</lightweight>"
-        "</definition><triggers/><disabled>false</disabled></flow-definition>"
-    )
-
-
 PROMOTE_PARAMETERS = (
     "<hudson.model.ParametersDefinitionProperty><parameterDefinitions>"
     "<hudson.model.StringParameterDefinition><name>VERSION</name><description>v</description>"

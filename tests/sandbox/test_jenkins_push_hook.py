@@ -19,13 +19,11 @@ from tests.sandbox.test_jenkins_builds import (
     NOTIFY_TOKEN,
     TOKEN,
     USER,
-    bare_repository,
     finished,
-    git,
     left_queue,
-    pipeline_xml,
     running,
 )
+from tests.support.jenkins_jobs import bare_repository, git, pipeline_xml
 from tests.support.sandbox import wait_for
 
 JENKINSFILE = {"Jenkinsfile": "pipeline { agent any }\n"}

@@ -12,8 +12,8 @@ import jenkins
 import pytest
 import requests
 
-from landingzone.sandbox.jenkins import JenkinsSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
 FOLDER = "com.cloudbees.hudson.plugins.folder.Folder"

@@ -12,8 +12,8 @@ import yaml
 
 from landingzone.config import DEFAULT_PLATFORM_CONFIG, Settings
 from landingzone.integrations.factory import build_integrations
-from landingzone.sandbox.layout import SandboxLayout
-from landingzone.sandbox.simulators import approval_groups, start_simulators
+from landingzone_sandbox.layout import SandboxLayout
+from landingzone_sandbox.simulators import approval_groups, start_simulators
 from tests.support.sandbox import _free_port_block
 
 

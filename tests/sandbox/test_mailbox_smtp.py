@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.serving import serving
+from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.serving import serving
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from landingzone.sandbox.servicenow.catalog_seed import (
+from landingzone_sandbox.servicenow.catalog_seed import (
     LANDING_ZONE_ITEM,
     LANDING_ZONE_ITEM_SYS_ID,
     LANDING_ZONE_VARIABLES,

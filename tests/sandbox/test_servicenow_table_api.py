@@ -11,8 +11,8 @@ import pytest
 import requests
 from pysnow.exceptions import MultipleResults, NoResults
 
-from landingzone.sandbox.servicenow import ServiceNowSimSettings, create_app
-from landingzone.sandbox.serving import free_port, serving
+from landingzone_sandbox.servicenow import ServiceNowSimSettings, create_app
+from landingzone_sandbox.serving import free_port, serving
 
 USER, PASSWORD = "integration", "s3cret-pw"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

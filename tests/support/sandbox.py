@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from landingzone.sandbox.serving import free_port
+from landingzone_sandbox.serving import free_port
 
 T = TypeVar("T")
 TERMINAL = {"completed", "rejected", "failed", "cancelled"}
@@ -172,9 +172,13 @@ class Sandbox:
 
 @contextmanager
 def running_sandbox(
-    data_dir: Path, database_url: str | None = None, settings: dict[str, str] | None = None
+    data_dir: Path,
+    database_url: str | None = None,
+    settings: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Sandbox]:
-    port = _free_port_block(6)
+    """`landingzone sandbox` on `port` (by default a free block), stopped with SIGTERM."""
+    port = port or _free_port_block(6)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     env["LZ_APPROVAL_POLL_SECONDS"] = "2"
     env["LZ_CANCEL_GRACE_SECONDS"] = "3"
@@ -196,7 +200,7 @@ def running_sandbox(
         [
             sys.executable,
             "-m",
-            "landingzone.cli",
+            "landingzone_sandbox",  # the sandbox's commands, as `landingzone sandbox` runs them
             "sandbox",
             "--port",
             str(port),

@@ -1,0 +1,106 @@
+"""Run every vendor simulator of the sandbox in one process, on the layout's ports."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from landingzone.config import PlatformConfig
+from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone_sandbox.faults import FaultInjector
+from landingzone_sandbox.jenkins.app import create_app as jenkins_app
+from landingzone_sandbox.jenkins.settings import JenkinsSimSettings
+from landingzone_sandbox.layout import (
+    APPROVERS,
+    GIT_CREDENTIALS_ID,
+    SANDBOX_GROUPS,
+    SERVICE_USER,
+    SandboxLayout,
+)
+from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.servicenow.app import create_app as servicenow_app
+from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.serving import BackgroundServer
+
+
+def approval_groups(platform_config: Path) -> tuple[str, ...]:
+    """The ServiceNow groups the platform configuration's tenants ask approvals of."""
+    tenants = PlatformConfig.load(platform_config).tenants.values()
+    return tuple(sorted({t.approval_group for t in tenants if t.approval_group}))
+
+
+def table_mode_group_field(service: dict[str, str]) -> str | None:
+    """For a service in table mode, the instance has the business rule that mode relies on:
+    inserting a requested item asks the group named in this field."""
+    if service.get("LZ_SERVICENOW_MODE") != "table":
+        return None
+    return service.get("LZ_SERVICENOW_APPROVAL_GROUP_FIELD") or "assignment_group"
+
+
+def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
+    root = layout.root
+    # The configuration the service is given: its tenants' groups must exist in ServiceNow, each
+    # with the sandbox's approvers as members.
+    service = layout.service_environment()
+    platform_config = Path(service["LZ_PLATFORM_CONFIG"])
+    bitbucket = BitbucketSimSettings(
+        data_dir=root / "bitbucket",
+        base_url=layout.url(layout.bitbucket_port),
+        users={SERVICE_USER: layout.bitbucket_password},
+        groups={group: [SERVICE_USER] for group in SANDBOX_GROUPS},
+        projects={"LABS": "Labs", "RETAIL": "Retail Banking"},
+    )
+    jenkins = JenkinsSimSettings(
+        data_dir=root / "jenkins",
+        base_url=layout.url(layout.jenkins_port),
+        users={SERVICE_USER: layout.jenkins_token},
+        git_credentials={GIT_CREDENTIALS_ID: (SERVICE_USER, layout.bitbucket_password)},
+        webhook_secret=layout.webhook_secret,
+        notify_commit_tokens=(layout.notify_commit_token,),
+    )
+    servicenow = ServiceNowSimSettings(
+        data_dir=root / "servicenow",
+        base_url=layout.url(layout.servicenow_port),
+        users={SERVICE_USER: layout.servicenow_password, **layout.approver_credentials()},
+        groups={group: APPROVERS for group in approval_groups(platform_config)},
+        approval_on_insert_field=table_mode_group_field(service),
+        callback_url=f"{layout.api_url}/v1/approvals/servicenow",
+        callback_secret=layout.callback_secret,
+    )
+    mailbox = Mailbox(
+        MailboxSettings(
+            data_dir=root / "mailbox",
+            smtp_host=layout.host,
+            smtp_port=layout.smtp_port,
+            base_url=layout.url(layout.mailbox_port),
+        )
+    )
+    mailbox.start()
+    servers = [
+        BackgroundServer(
+            FaultInjector(bitbucket_app(bitbucket)), layout.host, layout.bitbucket_port
+        ),
+        BackgroundServer(FaultInjector(jenkins_app(jenkins)), layout.host, layout.jenkins_port),
+        BackgroundServer(
+            FaultInjector(servicenow_app(servicenow)), layout.host, layout.servicenow_port
+        ),
+        BackgroundServer(mailbox.app, layout.host, layout.mailbox_port),
+    ]
+    for server in servers:
+        server.start()
+    return servers
+
+
+def run_simulators(data_dir: Path) -> None:
+    """Entry point of the simulators process; runs until SIGTERM or SIGINT."""
+    layout = SandboxLayout.load(data_dir)
+    servers = start_simulators(layout)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    (layout.root / "simulators.ready").write_text("ready\n")
+    stop.wait()
+    for server in servers:
+        server.stop()
