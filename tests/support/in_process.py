@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from landingzone.main import create_app
 from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone.sandbox.faults import FaultInjector
 from landingzone.sandbox.jenkins.app import create_app as jenkins_app
 from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
 from landingzone.sandbox.layout import (
@@ -58,10 +59,24 @@ class InProcessService:
     client: TestClient  # no Authorization header: each test says which token it sends
     token: str  # one of LZ_API_TOKENS
     environment: dict[str, str]  # every LZ_* setting the service was started with
+    layout: SandboxLayout
 
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    def url(self, system: str) -> str:
+        """Where a simulated system answers: bitbucket, jenkins, servicenow or mailbox.
+
+        Each takes the sandbox's `/_sandbox/outage` and `/_sandbox/faults` controls."""
+        layout = self.layout
+        ports = {
+            "bitbucket": layout.bitbucket_port,
+            "jenkins": layout.jenkins_port,
+            "servicenow": layout.servicenow_port,
+            "mailbox": layout.mailbox_port,
+        }
+        return layout.url(ports[system])
 
 
 @contextmanager
@@ -105,11 +120,12 @@ def simulated_systems(data_dir: Path) -> Iterator[SandboxLayout]:
         mailbox.start()
         running.callback(mailbox.stop)
         running.enter_context(serving(mailbox.app, layout.host, layout.mailbox_port))
-        running.enter_context(serving(bitbucket_app(bitbucket), layout.host, layout.bitbucket_port))
-        running.enter_context(serving(jenkins_app(jenkins), layout.host, layout.jenkins_port))
-        running.enter_context(
-            serving(servicenow_app(servicenow), layout.host, layout.servicenow_port)
-        )
+        for app, port in (
+            (bitbucket_app(bitbucket), layout.bitbucket_port),
+            (jenkins_app(jenkins), layout.jenkins_port),
+            (servicenow_app(servicenow), layout.servicenow_port),
+        ):
+            running.enter_context(serving(FaultInjector(app), layout.host, port))
         yield layout
 
 
@@ -139,4 +155,4 @@ def in_process_service(data_dir: Path, **settings: str) -> Iterator[InProcessSer
         token = json.loads(environment["LZ_API_TOKENS"])[0]
         # Server errors come back as 500s, as a caller would see them.
         with TestClient(app, raise_server_exceptions=False) as client:
-            yield InProcessService(app, client, token, environment)
+            yield InProcessService(app, client, token, environment, layout)
