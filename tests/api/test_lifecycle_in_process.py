@@ -91,9 +91,8 @@ def test_the_stream_replays_every_event_then_ends_with_the_landing_zone(
     count = len(get(service, f"/v1/landing-zones/{completed['id']}/events")["events"])
     assert kinds == ["progress"] * count + ["end"]
     assert ids == list(range(1, count + 1))
-    final = json.loads(
-        lines[[i for i, line in enumerate(lines) if line == "event: end"][0] + 1][6:]
-    )
+    end = lines.index("event: end")
+    final = json.loads(lines[end + 1].removeprefix("data: "))
     assert final["id"] == completed["id"] and final["status"] == "completed"
 
 
