@@ -19,7 +19,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from landingzone.main import create_app
+from landingzone.config import DEFAULT_PLATFORM_CONFIG, PlatformConfig, Settings
+from landingzone.landing_zone import runtime
+from landingzone.main import build_runtime, create_app
 from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
 from landingzone.sandbox.faults import FaultInjector
@@ -129,14 +131,50 @@ def simulated_systems(data_dir: Path) -> Iterator[SandboxLayout]:
         yield layout
 
 
-def app_from_environment(environment: dict[str, str]) -> FastAPI:
-    """The app `landingzone serve` builds, configured by exactly these LZ_* variables."""
+@contextmanager
+def _only(environment: dict[str, str]) -> Iterator[None]:
+    """Exactly these LZ_* variables are set, and none of the caller's."""
     with pytest.MonkeyPatch.context() as patch:
         for name in [name for name in os.environ if name.startswith("LZ_")]:
             patch.delenv(name)
         for name, value in environment.items():
             patch.setenv(name, value)
+        yield
+
+
+def app_from_environment(environment: dict[str, str]) -> FastAPI:
+    """The app `landingzone serve` builds, configured by exactly these LZ_* variables."""
+    with _only(environment):
         return create_app()
+
+
+def default_platform() -> PlatformConfig:
+    """The platform configuration the service ships with (tenants `labs` and `retail`)."""
+    return PlatformConfig.load(DEFAULT_PLATFORM_CONFIG)
+
+
+def platform_from(document: dict[str, object]) -> PlatformConfig:
+    """A platform configuration as its YAML file would hold `document`."""
+    return PlatformConfig.model_validate(document)
+
+
+def install_runtime(data_dir: Path) -> runtime.Runtime:
+    """What workflow steps use (store, classes, adapters), installed without the engine, on a
+    SQLite database under `data_dir`. The adapters point at a closed port (9, discard), so a
+    call that goes out by mistake fails instead of reaching a sandbox running on this machine."""
+    closed = "127.0.0.1:9"
+    environment = {
+        "LZ_DATABASE_URL": f"sqlite:///{data_dir / 'landingzone.sqlite'}",
+        "LZ_WORKSPACE_DIR": str(data_dir / "workspaces"),
+        "LZ_BITBUCKET_URL": f"http://{closed}",
+        "LZ_JENKINS_URL": f"http://{closed}",
+        "LZ_SERVICENOW_HOST": closed,
+        "LZ_SMTP_PORT": "9",
+    }
+    with _only(environment):
+        live = build_runtime(Settings())
+    runtime.install(live)
+    return live
 
 
 @contextmanager
