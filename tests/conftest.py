@@ -1,7 +1,8 @@
 """Which tests are slow. `make check` runs the others (`-m "not slow"`); `make test` runs all.
 
 A test is slow when it is marked `slow` or `e2e` (tests/e2e, tests/e2e_backstage), or when it
-uses a fixture that starts processes (PROCESS_FIXTURES): those get the mark here. So that no
+uses a fixture that starts processes (PROCESS_FIXTURES, by where they are defined, so a local
+fixture of the same name is not mistaken for one): those get the mark here. So that no
 slow test slips into the fast set unnoticed, a test without the mark that starts the service or
 the sandbox as a process, or a build toolchain, fails and says which mark it lacks.
 """
@@ -16,8 +17,16 @@ from typing import Any
 import pytest
 
 # Fixtures whose set-up starts `landingzone sandbox`, `landingzone sandbox-simulators` or a
-# Backstage backend: every test that uses one of them is slow.
-PROCESS_FIXTURES = frozenset({"sandbox", "simulators", "backstage_sandbox", "backstage"})
+# Backstage backend, as "module:name": every test that uses one of them is slow.
+PROCESS_FIXTURES = frozenset(
+    {
+        "tests.e2e.conftest:sandbox",
+        "tests.sandbox.conftest:simulators",
+        "tests.sandbox.conftest:sandbox",
+        "tests.e2e_backstage.conftest:backstage_sandbox",
+        "tests.e2e_backstage.conftest:backstage",
+    }
+)
 # `landingzone <command>`s that run the service or the simulators until they are stopped.
 SERVING_COMMANDS = frozenset({"serve", "sandbox", "sandbox-simulators"})
 # Build tools of the rendered projects and the image: seconds to minutes each.
@@ -32,11 +41,22 @@ def is_slow(item: pytest.Item) -> bool:
     return any(item.iter_markers("slow"))
 
 
+def fixtures_used(item: pytest.Item) -> set[str]:
+    """Every fixture the test uses, directly or through others, as "module:name"."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    return {
+        f"{definitions[-1].func.__module__}:{name}"
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions
+    }
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        uses = set(getattr(item, "fixturenames", ()))
-        if any(item.iter_markers("e2e")) or uses & PROCESS_FIXTURES:
+        if any(item.iter_markers("e2e")) or fixtures_used(item) & PROCESS_FIXTURES:
             item.add_marker(pytest.mark.slow)
 
 
