@@ -1,4 +1,4 @@
-# Two commands do all the set-up: `make sandbox` and `make test`.
+# Two commands do all the set-up: `make sandbox` and `make test`. `make check` is the quick loop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11.7
 UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: sandbox test lint install browser lock lock-upgrade
+.PHONY: sandbox test check lint lint-python install browser lock lock-upgrade
 
 # Everything comes from the locks; the project itself is installed without resolving anything.
 # The two dependencies published without a wheel are built by the locked setuptools.
@@ -53,10 +53,17 @@ browser:
 sandbox: $(STAMP)
 	$(BIN)/landingzone sandbox --demo
 
-lint: $(STAMP) $(PLUGIN_STAMP)
+lint-python: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/mypy
+
+lint: lint-python $(PLUGIN_STAMP)
 	cd $(PLUGIN) && npm run --silent typecheck
+
+# The inner loop, under a minute: Python lint and every test not marked slow (tests/conftest.py
+# says which are: the end-to-end suites, the image, the toolchains, anything starting processes).
+check: lint-python
+	$(BIN)/pytest -q -m "not slow" -n 4 --dist loadfile --durations=5
 
 # The end-to-end suites mostly wait on real processes, so test files run four at a time.
 test: lint browser

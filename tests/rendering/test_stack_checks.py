@@ -31,6 +31,8 @@ from tests.rendering.toolchains import (
     run,
 )
 
+pytestmark = pytest.mark.slow  # npm, javac and the generated projects' own test runs
+
 
 def _render(
     classes: dict[str, ProjectClass], class_id: str, workspace: Path, **changes: object

@@ -1,0 +1,104 @@
+"""Which tests are slow. `make check` runs the others (`-m "not slow"`); `make test` runs all.
+
+A test is slow when it is marked `slow` or `e2e` (tests/e2e, tests/e2e_backstage), or when it
+uses a fixture that starts processes (PROCESS_FIXTURES, by where they are defined, so a local
+fixture of the same name is not mistaken for one): those get the mark here. So that no
+slow test slips into the fast set unnoticed, a test without the mark that starts the service or
+the sandbox as a process, or a build toolchain, fails and says which mark it lacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Generator, Sequence
+from typing import Any
+
+import pytest
+
+# Fixtures whose set-up starts `landingzone sandbox`, `landingzone sandbox-simulators` or a
+# Backstage backend, as "module:name": every test that uses one of them is slow.
+PROCESS_FIXTURES = frozenset(
+    {
+        "tests.e2e.conftest:sandbox",
+        "tests.sandbox.conftest:simulators",
+        "tests.sandbox.conftest:sandbox",
+        "tests.e2e_backstage.conftest:backstage_sandbox",
+        "tests.e2e_backstage.conftest:backstage",
+    }
+)
+# `landingzone <command>`s that run the service or the simulators until they are stopped.
+SERVING_COMMANDS = frozenset({"serve", "sandbox", "sandbox-simulators"})
+# Build tools of the rendered projects and the image: seconds to minutes each.
+TOOLCHAINS = frozenset(
+    {"npm", "npx", "node", "tsc", "eslint", "vitest", "jest", "mvn", "gradle", "dotnet", "docker"}
+)
+
+_running: list[pytest.Item] = []  # the test in progress, if any
+
+
+def is_slow(item: pytest.Item) -> bool:
+    return any(item.iter_markers("slow"))
+
+
+def fixtures_used(item: pytest.Item) -> set[str]:
+    """Every fixture the test uses, directly or through others, as "module:name"."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return set()
+    return {
+        f"{definitions[-1].func.__module__}:{name}"
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions
+    }
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.iter_markers("e2e")) or fixtures_used(item) & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
+def slow_process(argv: Sequence[str]) -> str | None:
+    """What makes starting `argv` slow, or None."""
+    words = [os.path.basename(str(word)) for word in argv]
+    if not words:
+        return None
+    if words[0] in TOOLCHAINS:
+        return f"runs {words[0]}"
+    for at, word in enumerate(words):
+        if word in ("landingzone", "landingzone.cli") and at + 1 < len(words):
+            command = words[at + 1]
+            if command in SERVING_COMMANDS:
+                return f"starts `landingzone {command}`"
+    return None
+
+
+def _argv(args: Any) -> list[str]:
+    if isinstance(args, (str, bytes, os.PathLike)):
+        return [os.fsdecode(args)]
+    return [os.fsdecode(arg) if isinstance(arg, (bytes, os.PathLike)) else str(arg) for arg in args]
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event != "subprocess.Popen" or not _running or is_slow(_running[-1]):
+        return
+    reason = slow_process(_argv(args[1] if args[1] is not None else args[0]))
+    if reason:
+        raise RuntimeError(
+            f"{_running[-1].nodeid} {reason} but is not marked slow: add "
+            "`pytestmark = pytest.mark.slow` to its module (see tests/conftest.py)"
+        )
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
