@@ -205,6 +205,7 @@ def test_the_command_offers_every_documented_subcommand() -> None:
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs_the_installed_sandbox() -> None:
     landingzone = Path(sys.executable).parent / "landingzone"
     try:

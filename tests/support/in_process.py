@@ -22,23 +22,23 @@ from fastapi.testclient import TestClient
 from landingzone.config import DEFAULT_PLATFORM_CONFIG, PlatformConfig, Settings
 from landingzone.landing_zone import runtime
 from landingzone.main import build_runtime, create_app
-from landingzone.sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone.sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone.sandbox.faults import FaultInjector
-from landingzone.sandbox.jenkins.app import create_app as jenkins_app
-from landingzone.sandbox.jenkins.settings import JenkinsSimSettings
-from landingzone.sandbox.layout import (
+from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
+from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
+from landingzone_sandbox.faults import FaultInjector
+from landingzone_sandbox.jenkins.app import create_app as jenkins_app
+from landingzone_sandbox.jenkins.settings import JenkinsSimSettings
+from landingzone_sandbox.layout import (
     APPROVERS,
     GIT_CREDENTIALS_ID,
     SANDBOX_GROUPS,
     SERVICE_USER,
     SandboxLayout,
 )
-from landingzone.sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone.sandbox.servicenow.app import create_app as servicenow_app
-from landingzone.sandbox.servicenow.settings import ServiceNowSimSettings
-from landingzone.sandbox.serving import serving
-from landingzone.sandbox.simulators import approval_groups
+from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.servicenow.app import create_app as servicenow_app
+from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.serving import serving
+from landingzone_sandbox.simulators import approval_groups
 from tests.support.sandbox import _free_port_block
 
 # Waits scaled down, as tests/support/sandbox.py does for the sandbox it starts.
