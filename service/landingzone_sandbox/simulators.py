@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+
+from starlette.types import ASGIApp
 
 from landingzone.config import PlatformConfig
 from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
@@ -39,7 +42,16 @@ def table_mode_group_field(service: dict[str, str]) -> str | None:
     return service.get("LZ_SERVICENOW_APPROVAL_GROUP_FIELD") or "assignment_group"
 
 
-def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
+@dataclass(frozen=True)
+class Simulators:
+    """The sandbox's systems for one layout, not yet listening: each HTTP app behind its fault
+    injector, with its port, and the mailbox (its SMTP side starts with `mailbox.start()`)."""
+
+    apps: tuple[tuple[ASGIApp, int], ...]
+    mailbox: Mailbox
+
+
+def build_simulators(layout: SandboxLayout) -> Simulators:
     root = layout.root
     # The configuration the service is given: its tenants' groups must exist in ServiceNow, each
     # with the sandbox's approvers as members.
@@ -77,17 +89,21 @@ def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
             base_url=layout.url(layout.mailbox_port),
         )
     )
-    mailbox.start()
-    servers = [
-        BackgroundServer(
-            FaultInjector(bitbucket_app(bitbucket)), layout.host, layout.bitbucket_port
+    return Simulators(
+        apps=(
+            (FaultInjector(bitbucket_app(bitbucket)), layout.bitbucket_port),
+            (FaultInjector(jenkins_app(jenkins)), layout.jenkins_port),
+            (FaultInjector(servicenow_app(servicenow)), layout.servicenow_port),
+            (mailbox.app, layout.mailbox_port),
         ),
-        BackgroundServer(FaultInjector(jenkins_app(jenkins)), layout.host, layout.jenkins_port),
-        BackgroundServer(
-            FaultInjector(servicenow_app(servicenow)), layout.host, layout.servicenow_port
-        ),
-        BackgroundServer(mailbox.app, layout.host, layout.mailbox_port),
-    ]
+        mailbox=mailbox,
+    )
+
+
+def start_simulators(layout: SandboxLayout) -> list[BackgroundServer]:
+    simulators = build_simulators(layout)
+    simulators.mailbox.start()
+    servers = [BackgroundServer(app, layout.host, port) for app, port in simulators.apps]
     for server in servers:
         server.start()
     return servers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +21,13 @@ from landingzone.integrations.base import (
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.jobs import promote_pipeline_xml
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
+from tests.support.jenkins_jobs import bare_repository
 from tests.support.sandbox import wait_for
 from tests.support.simulators import FaultInjector, JenkinsSimSettings, free_port, serving
 from tests.support.simulators import jenkins_app as create_app
 
 USER, TOKEN = "landingzone", "tok-5b1e9f0c2d7a4e8b"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Dev",
-    "GIT_AUTHOR_EMAIL": "dev@example.com",
-    "GIT_COMMITTER_NAME": "Dev",
-    "GIT_COMMITTER_EMAIL": "dev@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "PATH": "/usr/bin:/bin",
-}
+PIPELINE = "pipeline { agent any }\n"
 OWNER = "lz_0001payments"
 MARKER = "[landing-zone lz_0001payments]"
 HOSTILE = '</description><script>alert("x")</script> & ]]> <!-- ${env.SECRET} \x07\x00 é'
@@ -50,20 +42,6 @@ class Setup:
 
     def fault(self, **rule: Any) -> None:
         httpx.post(f"{self.url}/_sandbox/faults", json=rule, timeout=10).raise_for_status()
-
-
-def bare_repository(root: Path) -> str:
-    bare, work = root / "app.git", root / "work"
-    for args, cwd in (
-        (["init", "--quiet", "--bare", "--initial-branch=main", str(bare)], None),
-        (["init", "--quiet", "--initial-branch=main", str(work)], None),
-    ):
-        subprocess.run(["git", *args], cwd=cwd, env=GIT_ENV, check=True, capture_output=True)
-    (work / "Jenkinsfile").write_text("pipeline { agent any }\n")
-    (work / "Jenkinsfile.promote").write_text("pipeline { agent any }\n")
-    for args in (["add", "."], ["commit", "-qm", "init"], ["push", "-q", str(bare), "main"]):
-        subprocess.run(["git", *args], cwd=work, env=GIT_ENV, check=True, capture_output=True)
-    return bare.as_uri()
 
 
 def pipelines_for(url: str, token: str = TOKEN, timeout: float = 10) -> JenkinsPipelineServer:
@@ -85,7 +63,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             running.url,
             pipelines_for(running.url),
             jenkins.Jenkins(running.url, USER, TOKEN, timeout=10),
-            bare_repository(tmp_path),
+            bare_repository(
+                tmp_path,
+                {"Jenkinsfile": PIPELINE, "Jenkinsfile.promote": PIPELINE},
+            ),
         )
 
 

@@ -22,23 +22,9 @@ from fastapi.testclient import TestClient
 from landingzone.config import DEFAULT_PLATFORM_CONFIG, PlatformConfig, Settings
 from landingzone.landing_zone import runtime
 from landingzone.main import build_runtime, create_app
-from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
-from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
-from landingzone_sandbox.faults import FaultInjector
-from landingzone_sandbox.jenkins.app import create_app as jenkins_app
-from landingzone_sandbox.jenkins.settings import JenkinsSimSettings
-from landingzone_sandbox.layout import (
-    APPROVERS,
-    GIT_CREDENTIALS_ID,
-    SANDBOX_GROUPS,
-    SERVICE_USER,
-    SandboxLayout,
-)
-from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
-from landingzone_sandbox.servicenow.app import create_app as servicenow_app
-from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
+from landingzone_sandbox.layout import SandboxLayout
 from landingzone_sandbox.serving import serving
-from landingzone_sandbox.simulators import approval_groups
+from landingzone_sandbox.simulators import build_simulators
 from tests.support.sandbox import _free_port_block
 
 # Waits scaled down, as tests/support/sandbox.py does for the sandbox it starts.
@@ -85,49 +71,12 @@ class InProcessService:
 def simulated_systems(data_dir: Path) -> Iterator[SandboxLayout]:
     """Bitbucket, Jenkins, ServiceNow and the mailbox as the sandbox sets them up, on threads."""
     layout = SandboxLayout.load_or_create(data_dir, "127.0.0.1", _free_port_block(6))
-    root, url = layout.root, layout.url
-    service = layout.service_environment()
-    bitbucket = BitbucketSimSettings(
-        data_dir=root / "bitbucket",
-        base_url=url(layout.bitbucket_port),
-        users={SERVICE_USER: layout.bitbucket_password},
-        groups={group: [SERVICE_USER] for group in SANDBOX_GROUPS},
-        projects={"LABS": "Labs", "RETAIL": "Retail Banking"},
-    )
-    jenkins = JenkinsSimSettings(
-        data_dir=root / "jenkins",
-        base_url=url(layout.jenkins_port),
-        users={SERVICE_USER: layout.jenkins_token},
-        git_credentials={GIT_CREDENTIALS_ID: (SERVICE_USER, layout.bitbucket_password)},
-        webhook_secret=layout.webhook_secret,
-        notify_commit_tokens=(layout.notify_commit_token,),
-    )
-    servicenow = ServiceNowSimSettings(
-        data_dir=root / "servicenow",
-        base_url=url(layout.servicenow_port),
-        users={SERVICE_USER: layout.servicenow_password, **layout.approver_credentials()},
-        groups={group: APPROVERS for group in approval_groups(Path(service["LZ_PLATFORM_CONFIG"]))},
-        callback_url=f"{layout.api_url}/v1/approvals/servicenow",
-        callback_secret=layout.callback_secret,
-    )
-    mailbox = Mailbox(
-        MailboxSettings(
-            data_dir=root / "mailbox",
-            smtp_host=layout.host,
-            smtp_port=layout.smtp_port,
-            base_url=url(layout.mailbox_port),
-        )
-    )
+    simulators = build_simulators(layout)
     with ExitStack() as running:
-        mailbox.start()
-        running.callback(mailbox.stop)
-        running.enter_context(serving(mailbox.app, layout.host, layout.mailbox_port))
-        for app, port in (
-            (bitbucket_app(bitbucket), layout.bitbucket_port),
-            (jenkins_app(jenkins), layout.jenkins_port),
-            (servicenow_app(servicenow), layout.servicenow_port),
-        ):
-            running.enter_context(serving(FaultInjector(app), layout.host, port))
+        simulators.mailbox.start()
+        running.callback(simulators.mailbox.stop)
+        for app, port in simulators.apps:
+            running.enter_context(serving(app, layout.host, port))
         yield layout
 
 

@@ -24,7 +24,7 @@ from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.servicenow.items import (
     CLOSED_INCOMPLETE,
     ITEM_FIELDS,
-    RequestedItems,
+    RequestedItemDesk,
 )
 
 REQUESTS = "sc_request"
@@ -56,7 +56,7 @@ class CatalogItem:
     variables: frozenset[str]
 
 
-class CatalogApprovalDesk:
+class CatalogApprovalDesk(RequestedItemDesk):
     def __init__(
         self,
         config: ServiceNowSettings,
@@ -64,9 +64,7 @@ class CatalogApprovalDesk:
         timeout_s: float,
         client: ServiceNowClient | None = None,
     ) -> None:
-        self._config = config
-        self._client = client or ServiceNowClient(config, timeout_s)
-        self._items = RequestedItems(config, self._client, "sc_req_item")
+        super().__init__(config, "sc_req_item", timeout_s=timeout_s, client=client)
         self._catalog: dict[str, CatalogItem] = {}
         self._request_numbers: dict[str, str] = {}
 
@@ -92,16 +90,6 @@ class CatalogApprovalDesk:
             number = placed.get("request_number", request_id)
             raise PermanentError(SYSTEM, f"{number} holds {len(rows)} requested items, not one")
         return self._record(rows[0])
-
-    def get_request(self, sys_id: str) -> ApprovalRecord:
-        return self._record(self._items.get(sys_id))
-
-    def add_work_note(self, sys_id: str, note: str) -> None:
-        self._items.add_work_note(sys_id, note)
-
-    def close_request(self, sys_id: str, *, succeeded: bool, note: str) -> None:
-        """Close the requested item; the instance closes the request once its items are."""
-        self._items.close(sys_id, succeeded=succeeded, note=note)
 
     def cancel_request(self, sys_id: str, note: str) -> None:
         """Cancel the request: the instance closes its item, ends the flow and withdraws the

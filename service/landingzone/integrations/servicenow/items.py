@@ -112,3 +112,32 @@ class RequestedItems:
         if str(named[0].get("active", "true")) == "false":
             raise PermanentError(SYSTEM, f"the ServiceNow group {name!r} is inactive")
         return str(named[0]["sys_id"])
+
+
+class RequestedItemDesk:
+    """What both desks do alike once a requested item exists: read it, note on it, close it.
+    Subclasses open the item (`ensure_request`) and withdraw it (`cancel_request`)."""
+
+    def __init__(
+        self,
+        config: ServiceNowSettings,
+        table: str,
+        *,
+        timeout_s: float,
+        client: ServiceNowClient | None = None,
+    ) -> None:
+        self._config = config
+        self._client = client or ServiceNowClient(config, timeout_s)
+        self._items = RequestedItems(config, self._client, table)
+
+    def get_request(self, sys_id: str) -> ApprovalRecord:
+        return self._record(self._items.get(sys_id))
+
+    def add_work_note(self, sys_id: str, note: str) -> None:
+        self._items.add_work_note(sys_id, note)
+
+    def close_request(self, sys_id: str, *, succeeded: bool, note: str) -> None:
+        self._items.close(sys_id, succeeded=succeeded, note=note)
+
+    def _record(self, row: Row) -> ApprovalRecord:
+        return self._items.record(row)

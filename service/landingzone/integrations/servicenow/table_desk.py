@@ -20,7 +20,7 @@ from landingzone.integrations.servicenow.items import (
     CLOSED_SKIPPED,
     ITEM_FIELDS,
     OPEN,
-    RequestedItems,
+    RequestedItemDesk,
 )
 
 # Approver rows an approver still sees in the inbox, and what ServiceNow sets them to once
@@ -29,7 +29,7 @@ _WAITING = ("requested", "not requested")
 NO_LONGER_REQUIRED = "not_required"
 
 
-class TableApprovalDesk:
+class TableApprovalDesk(RequestedItemDesk):
     def __init__(
         self,
         config: ServiceNowSettings,
@@ -37,14 +37,12 @@ class TableApprovalDesk:
         timeout_s: float,
         client: ServiceNowClient | None = None,
     ) -> None:
-        self._config = config
-        self._client = client or ServiceNowClient(config, timeout_s)
-        self._items = RequestedItems(config, self._client, config.table)
+        super().__init__(config, config.table, timeout_s=timeout_s, client=client)
 
     def ensure_request(self, request: ApprovalRequest) -> ApprovalRecord:
         existing = self._find_by_correlation(request.correlation_id)
         if existing is not None:
-            return self._items.record(existing)
+            return self._record(existing)
         values = {
             "short_description": request.short_description,
             "description": request.description,
@@ -58,16 +56,7 @@ class TableApprovalDesk:
         if self._config.approval_group_field and request.approval_group:
             group = self._items.group_sys_id(request.approval_group)
             values[self._config.approval_group_field] = group
-        return self._items.record(self._client.create(self._config.table, values))
-
-    def get_request(self, sys_id: str) -> ApprovalRecord:
-        return self._items.record(self._items.get(sys_id))
-
-    def add_work_note(self, sys_id: str, note: str) -> None:
-        self._items.add_work_note(sys_id, note)
-
-    def close_request(self, sys_id: str, *, succeeded: bool, note: str) -> None:
-        self._items.close(sys_id, succeeded=succeeded, note=note)
+        return self._record(self._client.create(self._config.table, values))
 
     def cancel_request(self, sys_id: str, note: str) -> None:
         """Close the record as skipped, its approval cancelled if still pending, and release
