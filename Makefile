@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11.7
 UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
-.PHONY: sandbox test check lint lint-python install browser lock lock-upgrade
+.PHONY: sandbox test check lint lint-python install browser kubectl lock lock-upgrade
 
 # Everything comes from the locks; the project itself is installed without resolving anything.
 # The two dependencies published without a wheel are built by the locked setuptools.
@@ -50,6 +50,13 @@ browser:
 	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is not installed: the dashboard's browser tests will be skipped"
 
+# The environment repositories' overlays are rendered by `kubectl kustomize` in the tests
+# (Debian's kubernetes-client; LZ_KUBECTL names another binary).
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || [ -n "$$LZ_KUBECTL" ] || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq kubernetes-client >/dev/null; } || \
+	  echo "kubectl is not installed: the environment overlay tests will be skipped"
+
 sandbox: $(STAMP)
 	$(BIN)/landingzone sandbox --demo
 
@@ -66,6 +73,6 @@ check: lint-python
 	$(BIN)/pytest -q -m "not slow" -n 4 --dist loadfile --durations=5
 
 # The end-to-end suites mostly wait on real processes, so test files run four at a time.
-test: lint browser
+test: lint browser kubectl
 	cd $(PLUGIN) && npm test --silent
 	$(BIN)/pytest -q -n 4 --dist loadfile

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import secrets
+import sys
 from typing import Any
 
 import pytest
@@ -34,3 +38,25 @@ def test_the_help_still_lists_sandbox_and_names_what_it_needs(
     listing = capsys.readouterr().out
     (line,) = [line for line in listing.splitlines() if line.split()[:1] == ["sandbox"]]
     assert "needs landingzone-sandbox" in line
+
+
+def test_hash_token_prints_the_hash_callers_are_configured_with(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = secrets.token_urlsafe(32)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(token + "\n"))
+    assert cli.main(["hash-token"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+    assert token not in printed
+
+
+@pytest.mark.parametrize("token", ["", "changeme", "two words " + "x" * 40])
+def test_hash_token_refuses_what_is_no_random_token(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(token))
+    assert cli.main(["hash-token"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "at least 32 random characters" in captured.err

@@ -16,21 +16,17 @@ import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
-from landingzone.config import (
-    DEFAULT_PLATFORM_CONFIG,
-    Configuration,
-    PlatformConfig,
-    Settings,
-    setting_fields,
-)
+from landingzone.api.auth_settings import DEVELOPMENT_CALLER, hash_token
+from landingzone.config import DEFAULT_PLATFORM_CONFIG, Configuration, Settings, setting_fields
+from landingzone.platform_config import PlatformConfig
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+CALLERS_FILE = Path(__file__).resolve().parent / "support" / "callers.yaml"
 REAL = "s3cr3t-" + "x" * 20
 
 # What a production deployment keeps secret. Written out, so a secret the guard overlooks (or
 # one added without a thought for production) fails a test instead of passing silently.
 SECRETS = {
-    "LZ_API_TOKENS": json.dumps([REAL]),
     "LZ_BITBUCKET_PASSWORD": REAL,
     "LZ_BITBUCKET_WEBHOOK_SECRET": REAL,
     "LZ_JENKINS_TOKEN": REAL,
@@ -40,22 +36,51 @@ SECRETS = {
     "LZ_SMTP_PASSWORD": REAL,
     "LZ_BACKSTAGE_TOKEN": REAL,
 }
+# Production also needs a way to tell callers: here, one static caller (only its token's hash).
+CALLERS = {
+    "LZ_API_CALLERS": json.dumps(
+        {"ci": {"scopes": ["landing-zones:read"], "tokens": [hash_token(REAL)]}}
+    )
+}
+PRODUCTION = {**SECRETS, **CALLERS}
 # A value for every variable, none of them its default, each as `as_text` prints it back.
 SAMPLES = {
     "LZ_ENVIRONMENT": "production",
     "LZ_PUBLIC_URL": "https://landing-zone.example.test",
     "LZ_DATABASE_URL": "postgresql://lz@db.example.test:5432/lz",
     "LZ_DATABASE_POOL_SIZE": "3",
-    "LZ_API_TOKENS": json.dumps(["tok-1-" + "a" * 20, "tok-2-" + "b" * 20]),
+    "LZ_API_CALLERS": json.dumps(
+        {
+            "backstage": {
+                "scopes": ["landing-zones:read", "landing-zones:create", "act-on-behalf"],
+                "tokens": ["sha256:" + "a" * 64, "sha256:" + "b" * 64],
+            }
+        }
+    ),
+    "LZ_API_CALLERS_FILE": str(CALLERS_FILE),
+    "LZ_JWT_JWKS_URL": "https://idp.example.test/oauth2/v1/keys",
+    "LZ_JWT_ISSUER": "https://idp.example.test/oauth2",
+    "LZ_JWT_AUDIENCE": "api://landing-zone",
+    "LZ_JWT_ALGORITHMS": json.dumps(["ES256"]),
+    "LZ_JWT_LEEWAY_SECONDS": "5.0",
+    "LZ_JWT_JWKS_CACHE_SECONDS": "600.0",
+    "LZ_JWT_JWKS_COOLDOWN_SECONDS": "10.0",
+    "LZ_RATE_LIMIT_POSTS_PER_MINUTE": "120",
     "LZ_PLATFORM_CONFIG": "/srv/lz/platform.yaml",
     "LZ_TEMPLATES_DIR": "/srv/lz/templates",
     "LZ_WORKSPACE_DIR": "/srv/lz/workspaces",
     "LZ_MAX_BODY_BYTES": "1024",
+    "LZ_CORS_ALLOWED_ORIGINS": json.dumps(["https://portal.example.com"]),
     "LZ_EXECUTOR_ID": "landing-zone-2",
     "LZ_PROVISIONING_CONCURRENCY": "9",
     "LZ_INTAKE_PER_SECOND": "2",
+    "LZ_QUEUE_POLL_SECONDS": "0.5",
+    "LZ_MAX_CALLS_PER_SYSTEM": "3",
     "LZ_APPROVAL_POLL_SECONDS": "7.5",
     "LZ_APPROVAL_EXPIRY_HOURS": "0.5",
+    "LZ_PROMOTION_POLL_SECONDS": "20.0",
+    "LZ_PROMOTION_APPROVAL_EXPIRY_HOURS": "8.0",
+    "LZ_PROMOTION_OUTCOME_HOURS": "2.5",
     "LZ_CALL_TIMEOUT_SECONDS": "12.5",
     "LZ_RETRY_INITIAL_SECONDS": "0.25",
     "LZ_RETRY_MAX_INTERVAL_SECONDS": "90.0",
@@ -66,6 +91,8 @@ SAMPLES = {
     "LZ_REPLICA_LEASE_SECONDS": "45.5",
     "LZ_FIRST_BUILD_WAIT_SECONDS": "15.0",
     "LZ_CANCEL_GRACE_SECONDS": "90.0",
+    "LZ_ROLLOUT_POLL_SECONDS": "5.0",
+    "LZ_DRIFT_REFRESH_LIMIT": "200",
     "LZ_PLATFORM_TEAM_EMAIL": "platform@example.test",
     "LZ_BITBUCKET_URL": "https://bitbucket.example.test",
     "LZ_BITBUCKET_USERNAME": "svc-landing-zone",
@@ -75,6 +102,11 @@ SAMPLES = {
     "LZ_JENKINS_USERNAME": "svc-jenkins",
     "LZ_JENKINS_TOKEN": "jk-" + REAL,
     "LZ_JENKINS_NOTIFY_COMMIT_TOKEN": "notify-" + REAL,
+    "LZ_JENKINS_LIBRARY_NAME": "platform-steps",
+    "LZ_JENKINS_LIBRARY_VERSION": "2.3.0",
+    "LZ_JENKINS_LIBRARY_CLONE_URL": "https://bitbucket.example.test/scm/platform/jenkins-library.git",
+    "LZ_JENKINS_REGISTRY_CREDENTIALS_ID": "nexus-push",
+    "LZ_JENKINS_PROMOTION_CREDENTIALS_ID": "lz-promotion",
     "LZ_SERVICENOW_HOST": "acme.service-now.com",
     "LZ_SERVICENOW_USE_SSL": "true",
     "LZ_SERVICENOW_USERNAME": "svc-snow",
@@ -117,6 +149,10 @@ def as_text(value: Any) -> str:
         return value.get_secret_value()
     if isinstance(value, list):
         return json.dumps([as_text(item) for item in value])
+    if isinstance(value, dict):  # callers: as LZ_API_CALLERS holds them
+        return json.dumps(
+            {k: v.model_dump(mode="json", exclude_none=True) for k, v in value.items()}
+        )
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
@@ -136,7 +172,7 @@ def set_all(env: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
 
 
 def refused_in_production(env: pytest.MonkeyPatch, **variables: str) -> str:
-    set_all(env, {"LZ_ENVIRONMENT": "production", **SECRETS, **variables})
+    set_all(env, {"LZ_ENVIRONMENT": "production", **PRODUCTION, **variables})
     with pytest.raises(ValidationError) as refused:
         Settings()
     return str(refused.value)
@@ -160,7 +196,7 @@ def test_each_documented_variable_reaches_the_model_that_reads_it(
 ) -> None:
     [(model, field)] = [(m, f) for v, m, f in setting_fields() if v == variable]
     default = getattr(read_from(Settings(), model), field)
-    set_all(env, {**SECRETS, variable: SAMPLES[variable]})
+    set_all(env, {**PRODUCTION, variable: SAMPLES[variable]})
 
     value = getattr(read_from(Settings(), model), field)
 
@@ -248,7 +284,7 @@ def test_catalog_mode_needs_a_catalog_item_for_every_tenant(
     platform.write_text(
         "global: {registry: registry.example.test}\n"
         "tenants:\n"
-        "  labs: {title: Labs, bitbucket_project: LABS, jenkins_folder: labs}\n",
+        "  labs: {title: Labs, bitbucket_project: LABS, jenkins_folder: labs, owner_groups: all}\n",
         encoding="utf-8",
     )
     env.setenv("LZ_PLATFORM_CONFIG", str(platform))
@@ -263,32 +299,30 @@ def test_catalog_mode_needs_a_catalog_item_for_every_tenant(
 
 @pytest.mark.parametrize("variable", sorted(SECRETS))
 def test_production_names_each_placeholder_secret(env: pytest.MonkeyPatch, variable: str) -> None:
-    placeholder = json.dumps(["changeme"]) if variable == "LZ_API_TOKENS" else "changeme"
-    message = refused_in_production(env, LZ_SMTP_USERNAME="relay", **{variable: placeholder})
+    message = refused_in_production(env, LZ_SMTP_USERNAME="relay", **{variable: "changeme"})
     assert [name for name in SECRETS if name in message] == [variable]
 
 
 def test_production_accepts_real_secrets_and_never_shows_them(env: pytest.MonkeyPatch) -> None:
-    set_all(env, {"LZ_ENVIRONMENT": "production", "LZ_SMTP_USERNAME": "relay", **SECRETS})
+    set_all(env, {"LZ_ENVIRONMENT": "production", "LZ_SMTP_USERNAME": "relay", **PRODUCTION})
     settings = Settings()
     assert settings.smtp.password == SecretStr(REAL)
     assert REAL not in repr(settings)
     assert REAL not in str(settings.model_dump())
 
 
-def test_production_refuses_an_empty_token_list_and_the_unset_default(
-    env: pytest.MonkeyPatch,
-) -> None:
-    assert "LZ_API_TOKENS" in refused_in_production(env, LZ_API_TOKENS="[]")
-    env.delenv("LZ_API_TOKENS")
-    with pytest.raises(ValidationError, match="LZ_API_TOKENS"):
-        Settings()
+def test_production_refuses_no_callers_and_a_placeholder_token(env: pytest.MonkeyPatch) -> None:
+    placeholder = {"ci": {"scopes": ["landing-zones:read"], "tokens": [hash_token("changeme")]}}
+    assert "LZ_API_CALLERS" in refused_in_production(env, LZ_API_CALLERS=json.dumps(placeholder))
+    env.delenv("LZ_API_CALLERS")
+    with pytest.raises(ValidationError, match="LZ_API_CALLERS"):
+        Settings()  # the development caller is no default in production
 
 
 def test_production_needs_the_smtp_password_once_mail_is_sent_with_a_login(
     env: pytest.MonkeyPatch,
 ) -> None:
-    set_all(env, {"LZ_ENVIRONMENT": "production", **SECRETS})
+    set_all(env, {"LZ_ENVIRONMENT": "production", **PRODUCTION})
     env.delenv("LZ_SMTP_PASSWORD")
     Settings()  # no login: no password needed
     env.setenv("LZ_SMTP_USERNAME", "relay")
@@ -299,7 +333,7 @@ def test_production_needs_the_smtp_password_once_mail_is_sent_with_a_login(
 def test_production_checks_the_backstage_token_only_once_it_is_set(
     env: pytest.MonkeyPatch,
 ) -> None:
-    set_all(env, {"LZ_ENVIRONMENT": "production", **SECRETS})
+    set_all(env, {"LZ_ENVIRONMENT": "production", **PRODUCTION})
     env.delenv("LZ_BACKSTAGE_TOKEN")
     assert Settings().backstage.token is None  # no Backstage API: fine
     assert "LZ_BACKSTAGE_TOKEN" in refused_in_production(env, LZ_BACKSTAGE_TOKEN="changeme")
@@ -320,7 +354,8 @@ def test_refusals_never_show_a_secret_value(env: pytest.MonkeyPatch) -> None:
 
 def test_development_keeps_its_placeholders(env: pytest.MonkeyPatch) -> None:
     settings = Settings()
-    assert settings.api_tokens[0].get_secret_value() == "dev-token"
+    dev = settings.auth.static_callers(development=True)[DEVELOPMENT_CALLER]
+    assert dev.tokens == [hash_token("dev-token")]
     assert settings.jenkins.token.get_secret_value() == "changeme"
 
 
@@ -340,3 +375,24 @@ def test_environment_scopes_run_from_global_to_project() -> None:
     scopes = platform.environment_scopes("retail", "payments-api")
     assert [name for name, _ in scopes] == ["global", "tenant", "project"]
     assert scopes[2][1]["prod"]["quota"]["cpu"] == "16"
+
+
+def test_the_environments_are_the_global_ones_in_order() -> None:
+    platform = PlatformConfig.load(DEFAULT_PLATFORM_CONFIG)
+    assert platform.environment_names == ("dev", "test", "prod")
+    data = platform.model_dump(by_alias=True)
+    data["global"]["environments"] = {"uat": {}, "live": {}}
+    data["global"]["promotion"] = {}
+    data["tenants"] = {}
+    assert PlatformConfig.model_validate(data).environment_names == ("uat", "live")
+
+
+@pytest.mark.parametrize("scope", ["tenant", "project"])
+def test_a_tenant_or_project_cannot_add_an_environment(scope: str) -> None:
+    data = PlatformConfig.load(DEFAULT_PLATFORM_CONFIG).model_dump(by_alias=True)
+    retail = data["tenants"]["retail"]
+    target = retail if scope == "tenant" else retail["projects"]["payments-api"]
+    target["environments"]["staging"] = {"quota": {"cpu": "1"}}
+    with pytest.raises(ValidationError) as caught:
+        PlatformConfig.model_validate(data)
+    assert "staging is not in global.environments (dev, test, prod)" in str(caught.value)

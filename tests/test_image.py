@@ -29,6 +29,7 @@ import httpx
 import pytest
 from packaging.utils import canonicalize_name
 
+from landingzone.api.auth_settings import hash_token
 from tests.support.sandbox import running_sandbox, wait_for
 
 pytestmark = pytest.mark.slow
@@ -228,7 +229,7 @@ def test_production_refuses_placeholder_secrets_naming_each(installed: Installed
     result = installed.run(str(installed.venv / "bin" / "landingzone"), "serve", env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    for setting in ("LZ_API_TOKENS", "LZ_BITBUCKET_PASSWORD", "LZ_SMTP_PASSWORD"):
+    for setting in ("LZ_API_CALLERS", "LZ_BITBUCKET_PASSWORD", "LZ_SMTP_PASSWORD"):
         assert setting in output
     assert "LZ_JENKINS_TOKEN" not in output
     assert real not in output
@@ -242,7 +243,9 @@ def test_production_serves_against_the_sandbox(installed: Installed, tmp_path: P
         env = {
             **clean_environment(),
             **production_settings(systems, tmp_path / "service"),
-            "LZ_API_TOKENS": json.dumps([token]),
+            "LZ_API_CALLERS": json.dumps(
+                {"ci": {"scopes": ["landing-zones:read"], "tokens": [hash_token(token)]}}
+            ),
             "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
         serve = [str(installed.venv / "bin" / "landingzone"), "serve", "--port", str(port)]

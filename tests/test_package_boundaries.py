@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICE = ROOT / "service"
 PRODUCT, SANDBOX = "landingzone", "landingzone_sandbox"
 # What the sandbox may take from the product: its public configuration (platform configuration
-# model, default file, settings), which the simulators set themselves up from.
-SANDBOX_MAY_IMPORT = {"landingzone.config"}
+# model, default file, settings, the API callers' settings), which the simulators and the
+# service's settings are set up from.
+SANDBOX_MAY_IMPORT = {
+    "landingzone.config",
+    "landingzone.platform_config",
+    "landingzone.api.auth_settings",
+}
 # Test code that starts simulators: the test harness, and the sandbox's own tests.
 HARNESS = ("tests/support", "tests/sandbox")
 

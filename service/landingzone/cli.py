@@ -1,4 +1,4 @@
-"""The `landingzone` command: serve, sandbox, db, render, openapi."""
+"""The `landingzone` command: serve, sandbox, db, render, openapi, hash-token."""
 
 from __future__ import annotations
 
@@ -8,11 +8,22 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 # Distributions add subcommands here: each entry point names a `register(commands)` that adds
 # its parsers, each with a `run` default taking the parsed arguments and returning the status.
 COMMANDS_GROUP = "landingzone.commands"
 SANDBOX_DISTRIBUTION = "landingzone-sandbox"
+
+
+# How `serve` runs uvicorn. The app writes its own access log (api/hardening.py), without
+# query strings; uvicorn's would write them verbatim. No `server` header names the software.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_level": "info",
+    "access_log": False,
+    "server_header": False,
+    "timeout_graceful_shutdown": 10,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--out", type=Path, default=None)
+
+    commands.add_parser(
+        "hash-token",
+        help="read an API token on stdin, print the sha256: hash LZ_API_CALLERS holds",
+    ).set_defaults(run=_hash_token)
 
     from landingzone.migrations.cli import add_db_parser
 
@@ -59,6 +75,23 @@ def _sandbox_not_installed(args: argparse.Namespace) -> int:
     return 2
 
 
+MIN_TOKEN_CHARS = 32  # unsalted SHA-256 is safe for random tokens, not for passwords
+
+
+def _hash_token(args: argparse.Namespace) -> int:
+    from landingzone.api.auth_settings import hash_token
+
+    token = sys.stdin.read().strip()
+    if len(token) < MIN_TOKEN_CHARS or any(c.isspace() for c in token):
+        sys.stderr.write(
+            f"landingzone hash-token: a token is one word of at least {MIN_TOKEN_CHARS} random "
+            "characters, such as python3 -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
+        )
+        return 2
+    sys.stdout.write(hash_token(token) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, unrecognized = parser.parse_known_args(argv)
@@ -75,13 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
 
-        uvicorn.run(
-            create_app(),
-            host=args.host,
-            port=args.port,
-            log_level="info",
-            timeout_graceful_shutdown=10,
-        )
+        uvicorn.run(create_app(), host=args.host, port=args.port, **SERVER_OPTIONS)
         return 0
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     if run is not None:

@@ -1,14 +1,15 @@
-"""Deployment settings (LZ_* environment) and the platform configuration file."""
+"""Deployment settings (LZ_* environment), and the Configuration that loads the platform
+configuration file (platform_config.py) they point at."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeGuard, get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -17,6 +18,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from landingzone.api.auth_settings import AuthSettings
 from landingzone.bundled_templates import certified_templates_dir
 from landingzone.integrations.backstage.config import BackstageSettings
 from landingzone.integrations.bitbucket.config import BitbucketSettings
@@ -24,6 +26,7 @@ from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.mail.config import SmtpSettings
 from landingzone.integrations.servicenow.config import ServiceNowSettings
 from landingzone.integrations.settings import IntegrationSettings
+from landingzone.platform_config import PlatformConfig
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PLATFORM_CONFIG = PACKAGE_DIR / "defaults" / "platform.yaml"
@@ -75,17 +78,22 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     public_url: str = "http://127.0.0.1:8000"
     database_url: str = "sqlite:///var/landingzone.sqlite"
-    api_tokens: list[SecretStr] = Field(default_factory=lambda: [SecretStr("dev-token")])
     platform_config: Path = DEFAULT_PLATFORM_CONFIG
     templates_dir: Path = DEFAULT_TEMPLATES_DIR
     workspace_dir: Path = Path("var/workspaces")
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
+    cors_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (`https://portal.example.com`) whose pages may call the API from a "
+        "browser; none by default.",
+    )
 
     bitbucket: BitbucketSettings = Field(default_factory=BitbucketSettings)
     jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
     servicenow: ServiceNowSettings = Field(default_factory=ServiceNowSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     backstage: BackstageSettings = Field(default_factory=BackstageSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)  # LZ_API_*, LZ_JWT_*, LZ_RATE_LIMIT_*
 
     platform_team_email: str | None = Field(
         default=None, description="Told, with the requester, when a landing zone fails."
@@ -97,8 +105,20 @@ class Settings(BaseSettings):
     )
     approval_poll_seconds: float = 60.0
     approval_expiry_hours: float = 72.0
+    # Promotions: how often a change's decision is read from ServiceNow (the callback only nudges),
+    # how long a normal change may wait for a decision, and how long a deployed promotion waits
+    # for its pipeline to report the outcome.
+    promotion_poll_seconds: float = Field(default=60.0, gt=0)
+    promotion_approval_expiry_hours: float = Field(default=72.0, gt=0)
+    promotion_outcome_hours: float = Field(default=24.0, gt=0)
     provisioning_concurrency: int = 4
     intake_per_second: int = 5
+    # How often each replica looks for landing zones waiting on the intake and provisioning
+    # queues, and how often a landing zone's workflow looks whether its queued provisioning has
+    # ended: each hand-off waits half of it on average.
+    queue_poll_seconds: float = Field(default=0.05, gt=0)
+    # Calls one replica has in flight to each downstream system at most; more wait their turn.
+    max_calls_per_system: int = Field(default=8, ge=1)
     # Transient faults (5xx, timeouts, refused connections, 429) are waited out: the first
     # retry after `retry_initial_seconds`, doubling up to `retry_max_interval_seconds`, with
     # jitter, for up to `retry_window_hours` from the first fault of a call.
@@ -119,6 +139,11 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     # How long the pipelines stage waits for Jenkins to start the first build, to link it.
     first_build_wait_seconds: float = 120.0
+    # How often a rollout reads its wave's pull requests from Bitbucket while it waits.
+    rollout_poll_seconds: float = Field(default=60.0, gt=0)
+    # How many open update pull requests one drift report reads back from Bitbucket at most
+    # (those read longest ago first); the report says how many it left for the next one.
+    drift_refresh_limit: int = Field(default=50, ge=0)
     cancel_grace_seconds: float = 60.0  # longer than any call a cancelled step may still finish
 
     @classmethod
@@ -138,6 +163,15 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        # An origin is scheme, host and port; a wildcard would let any page use a token.
+        for origin in origins:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?", origin):
+                raise ValueError(f"not an origin (https://host[:port]): {origin!r}")
+        return origins
+
     @model_validator(mode="after")
     def _lease_outlasts_heartbeats(self) -> Settings:
         # A lease shorter than a few heartbeats would take over replicas that are alive.
@@ -155,6 +189,7 @@ class Settings(BaseSettings):
             if not values
             or any(v.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS for v in values)
         ]
+        weak += self.auth.refused_in_production(_PLACEHOLDER_SECRETS)
         if weak:
             raise ValueError(
                 f"placeholder or missing secrets are refused in production: {', '.join(weak)}"
@@ -212,64 +247,6 @@ def secret_settings(settings: BaseSettings) -> dict[str, list[SecretStr]]:
             elif name in in_use:
                 secrets[variable] = []
     return secrets
-
-
-# ---------------------------------------------------------------- platform configuration
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GlobalScope(_Strict):
-    registry: str
-    lifecycle: str = "experimental"
-    jenkins_credentials_id: str = "bitbucket-http"
-    default_branch: str = "main"
-    failure_policy: Literal["compensate", "keep"] = "compensate"
-    # The ServiceNow catalog item ordered for a landing zone (its name or sys_id).
-    servicenow_catalog_item: str | None = None
-    branch_restrictions: list[Literal["no-deletes", "fast-forward-only", "pull-request-only"]] = []
-    environments: dict[str, dict[str, Any]] = {}
-
-
-class ProjectScope(_Strict):
-    environments: dict[str, dict[str, Any]] = {}
-
-
-class Tenant(_Strict):
-    title: str
-    bitbucket_project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")
-    jenkins_folder: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
-    approval: Literal["automatic", "required"] = "required"
-    approval_group: str | None = None
-    servicenow_catalog_item: str | None = None  # overrides the global one
-    owner_permission: Literal["REPO_READ", "REPO_WRITE", "REPO_ADMIN"] = "REPO_WRITE"
-    environments: dict[str, dict[str, Any]] = {}
-    projects: dict[str, ProjectScope] = {}
-
-
-class PlatformConfig(_Strict):
-    global_: GlobalScope = Field(alias="global")
-    tenants: dict[str, Tenant]
-
-    @classmethod
-    def load(cls, path: Path) -> PlatformConfig:
-        with path.open(encoding="utf-8") as handle:
-            return cls.model_validate(yaml.safe_load(handle))
-
-    def catalog_item(self, tenant: str) -> str | None:
-        return self.tenants[tenant].servicenow_catalog_item or self.global_.servicenow_catalog_item
-
-    def environment_scopes(self, tenant: str, name: str) -> list[tuple[str, dict[str, Any]]]:
-        """Environment maps ordered from least to most specific."""
-        tenant_config = self.tenants[tenant]
-        project = tenant_config.projects.get(name, ProjectScope())
-        return [
-            ("global", self.global_.environments),
-            ("tenant", tenant_config.environments),
-            ("project", project.environments),
-        ]
 
 
 class Configuration:

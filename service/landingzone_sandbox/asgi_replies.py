@@ -58,8 +58,11 @@ async def reset_connection(receive: Receive, send: Send) -> None:
     """Close the client's connection with a TCP reset and not one byte of answer.
 
     ASGI has no way to do this, so it takes the transport of uvicorn's request cycle, whose
-    bound `send` this is. Anywhere else (an in-process test client) the request fails instead.
+    bound `send` this is, or the one a middleware wrapped (`__wrapped__`, as functools names
+    it). Anywhere else (an in-process test client) the request fails instead.
     """
+    while hasattr(send, "__wrapped__"):
+        send = send.__wrapped__
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if not isinstance(transport, asyncio.Transport):
         raise ConnectionResetError("outage: connection reset by the sandbox")

@@ -45,7 +45,8 @@ def run_demo(layout: SandboxLayout) -> dict[str, object]:
     assert isinstance(links, dict)
     for name, url in links.items():
         print(f"  {name:<24} {url}", flush=True)
-    print(f"  {'dashboard':<24} {layout.api_url}/ (the API token is in sandbox.json)", flush=True)
+    signing_in = "sign in with the operator's token, api.token in sandbox.json"
+    print(f"  {'dashboard':<24} {layout.api_url}/ ({signing_in})", flush=True)
     print(f"  {'mailbox':<24} {layout.url(layout.mailbox_port)}", flush=True)
     print(f"  {'approval inbox':<24} {layout.url(layout.servicenow_port)}", flush=True)
     return final

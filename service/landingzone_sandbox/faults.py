@@ -28,7 +28,8 @@ times (0 = until removed):
   deleted;
 - `probability`: apply to only this share of the matching requests (0 < p <= 1, default 1).
 
-An outage comes before the rules: while the system is down, no rule is hit.
+An outage comes before the rules: while the system is down, no rule is hit, and a request that
+was delayed or held (before it ran) meets the outage if the system went down meanwhile.
 """
 
 from __future__ import annotations
@@ -134,6 +135,10 @@ class FaultInjector:
             await asyncio.sleep(rule.delay_seconds)
         if rule.hold:
             await release.wait()
+        outage = self.outage.current()
+        if outage is not None:  # the system went down while the request waited
+            await self._down(outage, scope, receive, send)
+            return
         if rule.status is None:
             await self.app(scope, receive, send)
             return

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from landingzone_sandbox.layout import SandboxLayout, description_path, write_description
+from landingzone_sandbox.platform_repos import library_clone_url, library_source, publish_library
 from landingzone_sandbox.tether import tethered_command
 
 READY_TIMEOUT_S = 120.0
@@ -134,6 +135,17 @@ def run_sandbox(data_dir: Path, port: int, demo: bool, host: str = "127.0.0.1") 
     try:
         simulators.start()
         _wait_until(ready_flag.exists, "the simulators")
+        source = library_source()
+        if source is not None:
+            version = publish_library(layout, source)
+            service.env["LZ_JENKINS_LIBRARY_CLONE_URL"] = library_clone_url(layout)
+            service.env["LZ_JENKINS_LIBRARY_VERSION"] = version
+        else:
+            print(
+                "No jenkins-library/ beside this sandbox (it runs from a checkout): folders pin"
+                " no pipeline library, so pipelines that load one fail.",
+                flush=True,
+            )
         service.start()
         _wait_until(lambda: _healthy(layout.api_url), "the service")
         path = _describe(layout, service, simulators)

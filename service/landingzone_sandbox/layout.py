@@ -8,16 +8,29 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from landingzone.api.auth_settings import GRANTABLE_SCOPES, hash_token
 from landingzone.config import DEFAULT_PLATFORM_CONFIG
 from landingzone_sandbox.servicenow.catalog_seed import LANDING_ZONE_ITEM, LANDING_ZONE_ITEM_SYS_ID
 
 SERVICE_USER = "landingzone"
 APPROVER = "cab.approver"
 DEPUTY_APPROVER = "cab.deputy"
+# Also a member of every approval group, and the requester of the examples and tests
+# (jane.doe@example.com): an approval she gives to her own request is refused by the service.
+REQUESTING_APPROVER = "jane.doe"
 # The members of every approval group of the sandbox's ServiceNow: any one of them decides.
-APPROVERS = (APPROVER, DEPUTY_APPROVER)
+APPROVERS = (APPROVER, DEPUTY_APPROVER, REQUESTING_APPROVER)
 GIT_CREDENTIALS_ID = "bitbucket-http"
 SANDBOX_GROUPS = ("payments", "platform", "web", "mobile", "data", "team-a")
+# The API's callers: Backstage as a bank deploys it, and an operator who may do everything.
+BACKSTAGE_SCOPES = (
+    "landing-zones:read",
+    "landing-zones:create",
+    "landing-zones:retry",
+    "updates:write",
+    "act-on-behalf",
+)
+OPERATOR_SCOPES = GRANTABLE_SCOPES
 # Settings a sandbox user may override from the environment; the values are the sandbox's own.
 SANDBOX_TUNING = {
     "LZ_APPROVAL_POLL_SECONDS": "10",
@@ -26,6 +39,7 @@ SANDBOX_TUNING = {
     "LZ_APPROVAL_EXPIRY_HOURS": "72",
     "LZ_PLATFORM_CONFIG": str(DEFAULT_PLATFORM_CONFIG),
     "LZ_PLATFORM_TEAM_EMAIL": "platform-team@example.internal",
+    "LZ_ROLLOUT_POLL_SECONDS": "5",  # a rollout's waves move on soon after a merge
 }
 # Settings a caller of the sandbox may scale (tests shorten waits); passed to the service as set.
 TUNABLE_PREFIXES = (
@@ -35,9 +49,12 @@ TUNABLE_PREFIXES = (
     "LZ_HEARTBEAT_",
     "LZ_REPLICA_",
     "LZ_FIRST_BUILD_",
+    "LZ_PROMOTION_",  # promotions' polling, approval expiry and outcome wait
     "LZ_BACKSTAGE_",  # tests/e2e_backstage points the service at its real Backstage
     "LZ_SERVICENOW_MODE",  # the simulated instance is set up for the mode the service uses
     "LZ_SERVICENOW_APPROVAL_GROUP_FIELD",
+    "LZ_TEMPLATES_DIR",  # a template author's working copy: try a template release in the sandbox
+    "LZ_RATE_LIMIT_",  # a load test may raise the POST limit per caller
 )
 
 
@@ -51,12 +68,14 @@ class SandboxLayout:
     servicenow_port: int
     mailbox_port: int
     smtp_port: int
-    api_token: str
+    api_token: str  # the operator's
+    backstage_token: str
     bitbucket_password: str
     jenkins_token: str
     servicenow_password: str
     approver_password: str
     deputy_approver_password: str
+    requesting_approver_password: str
     callback_secret: str
     webhook_secret: str
     notify_commit_token: str  # the git plugin's notifyCommit access token
@@ -72,12 +91,14 @@ class SandboxLayout:
             servicenow_port=port + 3,
             mailbox_port=port + 4,
             smtp_port=port + 5,
-            api_token=secrets.token_urlsafe(24),
+            api_token=secrets.token_urlsafe(32),
+            backstage_token=secrets.token_urlsafe(32),
             bitbucket_password=secrets.token_urlsafe(18),
             jenkins_token=secrets.token_hex(16),
             servicenow_password=secrets.token_urlsafe(18),
             approver_password=secrets.token_urlsafe(12),
             deputy_approver_password=secrets.token_urlsafe(12),
+            requesting_approver_password=secrets.token_urlsafe(12),
             callback_secret=secrets.token_urlsafe(24),
             webhook_secret=secrets.token_urlsafe(24),
             # 32 hex digits, as Jenkins generates notifyCommit access tokens.
@@ -117,9 +138,20 @@ class SandboxLayout:
     def api_url(self) -> str:
         return self.url(self.api_port)
 
+    def api_callers(self) -> dict[str, tuple[tuple[str, ...], str]]:
+        """The API's callers: name -> (scopes, token)."""
+        return {
+            "operator": (OPERATOR_SCOPES, self.api_token),
+            "backstage": (BACKSTAGE_SCOPES, self.backstage_token),
+        }
+
     def approver_credentials(self) -> dict[str, str]:
         """ServiceNow approvers (members of every approval group) -> password."""
-        return {APPROVER: self.approver_password, DEPUTY_APPROVER: self.deputy_approver_password}
+        return {
+            APPROVER: self.approver_password,
+            DEPUTY_APPROVER: self.deputy_approver_password,
+            REQUESTING_APPROVER: self.requesting_approver_password,
+        }
 
     def service_environment(self) -> dict[str, str]:
         """The LZ_* settings that point the service at the sandbox."""
@@ -129,7 +161,12 @@ class SandboxLayout:
             "LZ_DATABASE_URL": os.environ.get(
                 "LZ_DATABASE_URL", f"sqlite:///{self.root / 'service' / 'landingzone.sqlite'}"
             ),
-            "LZ_API_TOKENS": json.dumps([self.api_token]),
+            "LZ_API_CALLERS": json.dumps(
+                {
+                    name: {"scopes": list(scopes), "tokens": [hash_token(token)]}
+                    for name, (scopes, token) in self.api_callers().items()
+                }
+            ),
             "LZ_WORKSPACE_DIR": str(self.root / "service" / "workspaces"),
             "LZ_BITBUCKET_URL": self.url(self.bitbucket_port),
             "LZ_BITBUCKET_USERNAME": SERVICE_USER,
@@ -154,7 +191,14 @@ class SandboxLayout:
     def public_description(self) -> dict[str, object]:
         """What sandbox.json tells people and tests: where everything is and how to log in."""
         return {
-            "api": {"url": self.api_url, "token": self.api_token},
+            "api": {
+                "url": self.api_url,
+                "token": self.api_token,  # the operator's: every scope
+                "callers": {
+                    name: {"token": token, "scopes": list(scopes)}
+                    for name, (scopes, token) in self.api_callers().items()
+                },
+            },
             "bitbucket": {
                 "url": self.url(self.bitbucket_port),
                 "username": SERVICE_USER,

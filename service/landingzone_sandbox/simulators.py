@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from landingzone.config import PlatformConfig
+from landingzone.platform_config import PlatformConfig
 from landingzone_sandbox.bitbucket.app import create_app as bitbucket_app
 from landingzone_sandbox.bitbucket.settings import BitbucketSimSettings
 from landingzone_sandbox.faults import FaultInjector
@@ -23,15 +23,16 @@ from landingzone_sandbox.layout import (
     SandboxLayout,
 )
 from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
+from landingzone_sandbox.platform_repos import LIBRARY_PROJECT
 from landingzone_sandbox.servicenow.app import create_app as servicenow_app
 from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
 from landingzone_sandbox.serving import BackgroundServer
+from landingzone_sandbox.traffic import TrafficMeter
 
 
 def approval_groups(platform_config: Path) -> tuple[str, ...]:
-    """The ServiceNow groups the platform configuration's tenants ask approvals of."""
-    tenants = PlatformConfig.load(platform_config).tenants.values()
-    return tuple(sorted({t.approval_group for t in tenants if t.approval_group}))
+    """The ServiceNow groups the platform configuration asks approvals of."""
+    return PlatformConfig.load(platform_config).approval_groups()
 
 
 def table_mode_group_field(service: dict[str, str]) -> str | None:
@@ -62,7 +63,7 @@ def build_simulators(layout: SandboxLayout) -> Simulators:
         base_url=layout.url(layout.bitbucket_port),
         users={SERVICE_USER: layout.bitbucket_password},
         groups={group: [SERVICE_USER] for group in SANDBOX_GROUPS},
-        projects={"LABS": "Labs", "RETAIL": "Retail Banking"},
+        projects={"LABS": "Labs", "RETAIL": "Retail Banking", LIBRARY_PROJECT: "Platform"},
     )
     jenkins = JenkinsSimSettings(
         data_dir=root / "jenkins",
@@ -91,9 +92,9 @@ def build_simulators(layout: SandboxLayout) -> Simulators:
     )
     return Simulators(
         apps=(
-            (FaultInjector(bitbucket_app(bitbucket)), layout.bitbucket_port),
-            (FaultInjector(jenkins_app(jenkins)), layout.jenkins_port),
-            (FaultInjector(servicenow_app(servicenow)), layout.servicenow_port),
+            (TrafficMeter(FaultInjector(bitbucket_app(bitbucket))), layout.bitbucket_port),
+            (TrafficMeter(FaultInjector(jenkins_app(jenkins))), layout.jenkins_port),
+            (TrafficMeter(FaultInjector(servicenow_app(servicenow))), layout.servicenow_port),
             (mailbox.app, layout.mailbox_port),
         ),
         mailbox=mailbox,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from landingzone.api.routes.dashboard import dashboard
+from landingzone.api.routes.dashboard import dashboard, dashboard_script, dashboard_style
 
 TOKEN = "typed-token"
 HOSTILE = "<img src=x onerror=\"document.title='owned'\">"
@@ -50,6 +50,29 @@ def _step(name: str, status: str, attempts: int = 1, waiting: Json | None = None
     return {"name": name, "status": status, "attempts": attempts, "waiting": waiting}
 
 
+def _promotion(
+    promotion_id: str, environment: str, status: str, number: str = "", state: str = ""
+) -> Json:
+    change = (
+        {
+            "number": number,
+            "url": f"https://snow.example.internal/change_request.do?sys_id=c{number[-1]}",
+            "state": state,
+            "type": "normal",
+        }
+        if number
+        else None
+    )
+    return {
+        "id": promotion_id,
+        "environment": environment,
+        "version": "2.0.1",
+        "digest": "sha256:" + "e" * 64,
+        "status": status,
+        "change": change,
+    }
+
+
 def landing_zones() -> list[Json]:
     """One landing zone waiting on Bitbucket, one failed, one completed; times relative to now."""
     wait = {
@@ -76,7 +99,16 @@ def landing_zones() -> list[Json]:
             [*done, _step("pipelines", "failed")],
             error={"step": "pipelines", "message": "jenkins: folder labs is read-only"},
         ),
-        _landing_zone("lz_done", "ledger-api", "completed", [_step("notify", "succeeded")]),
+        _landing_zone(
+            "lz_done",
+            "ledger-api",
+            "completed",
+            [_step("notify", "succeeded")],
+            promotions=[
+                _promotion("prm_2", "prod", "awaiting_approval", "CHG0030002", "authorize"),
+                _promotion("prm_1", "dev", "succeeded"),
+            ],
+        ),
     ]
 
 
@@ -110,8 +142,13 @@ def _handler(api: CannedApi) -> type[BaseHTTPRequestHandler]:
             return False
 
         def do_GET(self) -> None:
-            if self.path in ("/", "/index.html"):
-                page = dashboard()
+            files = {
+                "/": dashboard,
+                "/dashboard.js": dashboard_script,
+                "/dashboard.css": dashboard_style,
+            }
+            if self.path in files:
+                page = files[self.path]()
                 self._send(200, bytes(page.body), dict(page.headers))
             elif self.path == "/v1/landing-zones?limit=100":
                 if self._authorized():

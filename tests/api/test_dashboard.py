@@ -12,7 +12,9 @@ import pytest
 from tests.api.canned_api import HOSTILE, TOKEN, CannedApi, canned_api
 from tests.support.browser import Browser, Page, chromium_binary, headless_chromium
 
-COLUMNS = ("name", "class", "tenant", "owner", "status", "steps", "links", "attention")
+COLUMNS = (
+    "name", "class", "tenant", "owner", "status", "steps", "links", "promotions", "attention"
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +109,16 @@ def test_retry_now_posts_with_the_typed_token_and_says_what_came_of_it(
     click_retry(page, "lz_fail", "Nothing to retry any more")
 
     assert api.retries == [("lz_wait", f"Bearer {TOKEN}"), ("lz_fail", f"Bearer {TOKEN}")]
+
+
+def test_promotions_show_environment_version_status_and_the_change_linked(page: Page) -> None:
+    done = row(page, "lz_done")
+    assert done["cells"]["promotions"] == (
+        "prod 2.0.1 awaiting approval CHG0030002 (authorize)dev 2.0.1 succeeded"
+    )
+    links = page.evaluate(
+        "[...document.getElementById('lz_done').querySelectorAll('.promotion a')]"
+        ".map(a => [a.textContent, a.href])"
+    )
+    assert links == [["CHG0030002", "https://snow.example.internal/change_request.do?sys_id=c2"]]
+    assert row(page, "lz_wait")["cells"]["promotions"] == ""

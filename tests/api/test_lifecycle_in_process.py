@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
+from landingzone.integrations.jenkins.config import LIBRARY_VERSION
 from landingzone.integrations.servicenow import sign_callback
 from tests.support.in_process import InProcessService, in_process_service
 from tests.support.sandbox import TERMINAL, request_body, wait_for
@@ -58,6 +61,46 @@ def completed(service: InProcessService) -> dict[str, Any]:
 def test_a_landing_zone_is_provisioned_end_to_end_in_process(completed: dict[str, Any]) -> None:
     assert completed["status"] == "completed", completed["error"]
     assert [s["name"] for s in completed["steps"]] == STAGES
+
+
+def test_the_folder_pins_the_library_the_first_build_loads_and_holds_the_settings(
+    service: InProcessService, completed: dict[str, Any]
+) -> None:
+    build_job = completed["links"]["build_pipeline"]  # <folder URL>job/<build job>/
+    folder_url = build_job[: build_job.rstrip("/").rindex("/job/") + 1]
+    auth = ("landingzone", service.environment["LZ_JENKINS_TOKEN"])
+    answer = httpx.get(f"{folder_url}config.xml", auth=auth, timeout=10)
+    assert answer.status_code == 200, answer.text
+    config = ET.fromstring(answer.text)  # noqa: S314 - our own simulator's answer
+    library = config.find(".//org.jenkinsci.plugins.workflow.libs.LibraryConfiguration")
+    assert library is not None
+    assert library.findtext("name") == "landingzone"
+    assert library.findtext("defaultVersion") == LIBRARY_VERSION
+    assert (
+        library.findtext("retriever/scm/remote")
+        == service.environment["LZ_JENKINS_LIBRARY_CLONE_URL"]
+    )
+    first_build = completed["links"]["first_build"]
+
+    def console() -> str | None:
+        text = httpx.get(f"{first_build}consoleText", auth=auth, timeout=10).text
+        return text if "Finished:" in text else None
+
+    log = wait_for(console, "the first build to finish", timeout=30)
+    assert f"Loading library landingzone@{LIBRARY_VERSION}" in log
+    assert log.rstrip().endswith("Finished: SUCCESS"), log
+    properties = {
+        entry.findtext("key"): entry.findtext("value")
+        for entry in config.iter("com.mig82.folders.properties.StringProperty")
+    }
+    assert properties == {
+        "IMAGE": f"{properties['REGISTRY']}/labs/in-process-api",
+        "REGISTRY": properties["REGISTRY"],
+        "REGISTRY_CREDENTIALS_ID": "nexus-registry",
+        "PROMOTION_API": service.environment["LZ_PUBLIC_URL"],
+        "LANDING_ZONE_ID": completed["id"],
+        "PROMOTION_CREDENTIALS_ID": "landingzone-promotion",
+    }
     statuses = {s["name"]: s["status"] for s in completed["steps"]}
     assert statuses.pop("approve") == "skipped", "labs approves by policy"
     assert set(statuses.values()) == {"succeeded"}

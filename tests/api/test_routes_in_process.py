@@ -14,26 +14,32 @@ from typing import Any
 import httpx
 import pytest
 
-from landingzone.api.auth import token_fingerprint
+from tests.support.callers import on_behalf_of
 from tests.support.in_process import InProcessService, in_process_service
 from tests.support.sandbox import request_body
 
-OTHER_TOKEN = "a-second-token-of-the-service"
 CLASSES = ["backend", "dotnet", "java", "mobile", "web"]
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessService]:
     data = tmp_path_factory.mktemp("routes")
-    tokens = json.dumps(["the-first-token-of-the-service", OTHER_TOKEN])
-    with in_process_service(data, LZ_API_TOKENS=tokens) as running:
+    with in_process_service(data) as running:
         yield running
 
 
+def backstage_token(service: InProcessService) -> str:
+    return str(service.description["api"]["callers"]["backstage"]["token"])
+
+
 def post(
-    service: InProcessService, body: dict[str, Any], key: str | None = None, token: str = ""
+    service: InProcessService,
+    body: dict[str, Any],
+    key: str | None = None,
+    token: str = "",
+    acting_for: dict[str, str] | None = None,
 ) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token or service.token}"}
+    headers = {"Authorization": f"Bearer {token or service.token}", **(acting_for or {})}
     if key is not None:
         headers["Idempotency-Key"] = key
     answer: httpx.Response = service.client.post("/v1/landing-zones", json=body, headers=headers)
@@ -180,13 +186,13 @@ def test_health_metrics_and_the_dashboard_page_need_no_token(
     assert service.client.get(path).status_code == 200
 
 
-def test_a_request_records_which_token_sent_it_and_never_the_token(
+def test_a_request_records_which_caller_sent_it_and_never_the_token(
     service: InProcessService,
 ) -> None:
     answer = post(service, retail("token-noted", on_behalf_of="user:default/jane.doe"))
     assert answer.status_code == 202, answer.text
     view = service.client.get(answer.headers["Location"], headers=service.auth).json()
-    assert view["submitted_with"] == token_fingerprint(service.token)
+    assert view["submitted_with"] == "operator"
     assert view["on_behalf_of"] == "user:default/jane.doe"
     assert service.token not in json.dumps(view)
 
@@ -195,11 +201,15 @@ def test_a_request_records_which_token_sent_it_and_never_the_token(
 
 
 def test_the_same_key_and_body_is_the_same_landing_zone(service: InProcessService) -> None:
-    first = post(service, retail("idem-one"), key="task-idem-one")
+    jane = on_behalf_of("user:default/jane.doe", "group:default/payments")
+    first = post(service, retail("idem-one"), key="task-idem-one", acting_for=jane)
     assert first.status_code == 202, first.text
     assert first.headers["Location"] == f"/v1/landing-zones/{first.json()['id']}"
-    # A replay, even through the service's other token, answers 200 with the same landing zone.
-    again = post(service, retail("idem-one"), key="task-idem-one", token=OTHER_TOKEN)
+    # A replay, even by another caller for the same user, answers 200 with the same landing zone.
+    again = post(
+        service, retail("idem-one"), key="task-idem-one", token=backstage_token(service),
+        acting_for=jane,
+    )  # fmt: skip
     assert again.status_code == 200, again.text
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["Location"] == first.headers["Location"]
@@ -256,7 +266,8 @@ def test_preview_derives_names_and_policy_and_renders_without_creating_anything(
     assert preview["approval_required"] is True
     assert {"Jenkinsfile", "Jenkinsfile.promote", "catalog-info.yaml"} <= set(preview["files"])
     for environment in ("dev", "test", "prod"):
-        assert f"environments/{environment}/environment.yaml" in preview["environment_files"]
+        assert f"environments/{environment}/kustomization.yaml" in preview["environment_files"]
+        assert f"scopes/{environment}.yaml" in preview["environment_files"]
     assert "preview-only" not in names(service)
 
 

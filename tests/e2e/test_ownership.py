@@ -68,13 +68,16 @@ def test_another_teams_repository_is_never_adopted_changed_or_deleted(sandbox: S
     client.update_repo("LABS", "falcon-ledger", description="Team Falcon's ledger")
     before = _repository_snapshot(sandbox, "falcon-ledger")
 
-    accepted = sandbox.create(request_body("falcon-ledger"))
-    done = sandbox.wait_status(accepted["id"], {"failed", "completed"})
-
-    assert done["status"] == "failed"
-    assert done["error"]["step"] == "plan"
-    assert "LABS/falcon-ledger" in done["error"]["message"]
-    assert "no landing-zone marker" in done["error"]["message"]
+    # Refused at the door: Bitbucket is asked before the request is accepted.
+    with sandbox.api() as api:
+        refused = api.post("/v1/landing-zones", json=request_body("falcon-ledger"))
+        listed = api.get("/v1/landing-zones", params={"limit": 200}).json()["items"]
+    assert refused.status_code == 409, refused.text
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "name"]
+    assert "LABS/falcon-ledger" in problem["msg"]
+    assert "no landing-zone marker" in problem["msg"]
+    assert "falcon-ledger" not in [item["name"] for item in listed]
     assert _repository_snapshot(sandbox, "falcon-ledger") == before
 
 

@@ -188,6 +188,11 @@ def test_a_name_taken_in_bitbucket_fails_at_plan_and_leaves_the_owner_alone(
     sandbox: Sandbox,
 ) -> None:
     bitbucket(sandbox).create_repo("LABS", "someone-elses")
+    # Bitbucket cannot answer the door's question, so the request is let in; the plan stage
+    # asks again and finds the name taken.
+    sandbox.fault(
+        "bitbucket", path="^/rest/api/1.0/projects/LABS/repos/someone-elses$", status=503, times=1
+    )
     accepted = sandbox.create(request_body("someone-elses"))
 
     done = sandbox.wait_status(accepted["id"], {"failed", "completed"})

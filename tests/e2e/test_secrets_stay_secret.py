@@ -25,6 +25,7 @@ def _secrets(sandbox: Sandbox) -> dict[str, str]:
         "servicenow callback secret": layout["callback_secret"],
         "bitbucket webhook secret": layout["webhook_secret"],
         "api token": d["api"]["token"],
+        "backstage's api token": d["api"]["callers"]["backstage"]["token"],
         "bitbucket password": d["bitbucket"]["password"],
         "jenkins token": d["jenkins"]["token"],
         "servicenow password": d["servicenow"]["password"],

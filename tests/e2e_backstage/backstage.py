@@ -1,17 +1,20 @@
 """A real Backstage backend (installed from npm in backstage-plugin/) run as a process.
 
-It loads the catalog, the scaffolder, guest sign-in and our landing zone module, reads
+It loads the catalog, the scaffolder, guest sign-in, our landing zone module, the card's
+backend plugin and the card's dev page, reads
 the sandbox Bitbucket through Backstage's own `bitbucketServer` integration, and is
 driven only through its public HTTP API, as the Backstage front end drives it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,14 +37,18 @@ ALLOWED_KINDS = ["Component", "System", "API", "Resource", "Location", "Template
 
 
 def build_backend() -> None:
-    """Compiles the module and the backend entry point (tsc, a few seconds)."""
-    subprocess.run(
-        ["npm", "run", "--silent", "build:e2e"],
-        cwd=PLUGIN_DIR,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    """Compiles the packages and the backend entry point (tsc) and bundles the card's dev page
+    (esbuild), a few seconds each; one test process at a time, since all write e2e-dist/."""
+    lock_path = Path(tempfile.gettempdir()) / "landingzone-e2e-build.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(
+            ["npm", "run", "--silent", "build:e2e"],
+            cwd=PLUGIN_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,11 @@ def app_config(
             "locations": [{"type": "file", "target": str(ORG_ENTITIES)}],
         },
         "scaffolder": {"taskRecovery": {"enabled": True, "staleTimeout": {"seconds": 2}}},
-        "landingZone": {"baseUrl": sandbox.api_url, "token": sandbox.description["api"]["token"]},
+        # The sandbox's `backstage` caller: read, create and act on behalf of the signed-in user.
+        "landingZone": {
+            "baseUrl": sandbox.api_url,
+            "token": sandbox.description["api"]["callers"]["backstage"]["token"],
+        },
     }
 
 

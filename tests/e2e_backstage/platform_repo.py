@@ -13,13 +13,13 @@ from tests.e2e_backstage.backstage import REPO_ROOT
 from tests.support.clients import bitbucket, git
 from tests.support.sandbox import Sandbox
 
-PROJECT = "PLAT"
+PROJECT = "PLATFORM"  # the sandbox's platform project, which also holds the Jenkins library
 SLUG = "landing-zone"
 BRANCH = "refs/heads/main"
 
 
 def publish_catalog_info(sandbox: Sandbox, workdir: Path) -> str:
-    """Pushes catalog-info/ to PLAT/landing-zone and returns the Location's browse URL."""
+    """Pushes catalog-info/ to PLATFORM/landing-zone and returns the Location's browse URL."""
     client = bitbucket(sandbox)
     if not client.project_exists(PROJECT):
         client.create_project(PROJECT, "Platform", "The platform team's services")

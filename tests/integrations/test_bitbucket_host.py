@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,6 +22,7 @@ from landingzone.integrations.base import (
     TransientError,
 )
 from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
+from landingzone.integrations.bitbucket import plugin as bitbucket_plugin
 from tests.support.bitbucket_simulator import PASSWORD, PROJECT, USER, simulator_settings, unique
 from tests.support.simulators import BackgroundServer, FaultInjector, FaultRule, free_port, serving
 from tests.support.simulators import bitbucket_app as create_app
@@ -122,9 +124,12 @@ def test_a_repository_is_located_before_it_exists_where_bitbucket_will_serve_it(
         slug = unique("located-first").replace(" ", "-")
 
         located = host.locate_repository(PROJECT, slug)
+        both = host.locate_repositories(PROJECT, (slug, f"{slug}-env"))
         made = host.ensure_repository(PROJECT, slug, "", OWNER)
+        made_env = host.ensure_repository(PROJECT, f"{slug}-env", "", OWNER)
 
     assert located == made.address
+    assert both == (made.address, made_env.address)
     assert located.browse_url == (
         f"https://scm.example.test/bitbucket/projects/{PROJECT}/repos/{slug}/browse"
     )
@@ -221,6 +226,19 @@ def test_default_branch_group_grant_and_webhook_are_idempotent(
     assert [(h["name"], h["url"]) for h in hooks] == [("jenkins", "http://127.0.0.1:9/b")]
 
 
+def test_webhook_secrets_and_tokens_stay_out_of_a_debug_log(
+    host: BitbucketRepositoryHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    repository = host.ensure_repository(PROJECT, unique("Logged"), "", OWNER)
+    token = "notify-token-" + "t" * 20
+    with caplog.at_level(logging.DEBUG):
+        host.ensure_webhook(
+            repository, "jenkins", f"http://127.0.0.1:9/hook?token={token}", ["repo:refs_changed"]
+        )
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "hook-secret" not in text and token not in text
+
+
 def test_file_url_is_a_browse_link_backstage_can_turn_into_raw(
     host: BitbucketRepositoryHost, bb: Bitbucket, tmp_path: Path
 ) -> None:
@@ -252,6 +270,29 @@ def test_server_errors_and_throttling_are_transient(
     with pytest.raises(TransientError) as error:
         host.find_repository(PROJECT, "anything")
     assert error.value.system == "bitbucket" and str(status) in error.value.message
+
+
+def test_a_group_is_known_by_its_whole_name_in_any_case(host: BitbucketRepositoryHost) -> None:
+    assert host.group_exists("platform") is True
+    assert host.group_exists("Payments-Devs") is True
+    assert host.group_exists("payments") is False  # only a part of a group's name
+    assert host.group_exists("ghosts") is False
+
+
+def test_a_group_one_page_cannot_settle_is_left_undecided(
+    host: BitbucketRepositoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bitbucket_plugin, "GROUP_PAGE_LIMIT", 1)
+    assert host.group_exists("payments-devs") is True  # first of the page
+    assert host.group_exists("p") is None  # more names hold "p" than one page of one
+
+
+def test_a_group_lookup_bitbucket_cannot_answer_is_transient(
+    host: BitbucketRepositoryHost, faults: FaultInjector
+) -> None:
+    faults.rules.append(FaultRule(path=r"/rest/api/1.0/groups", status=503))
+    with pytest.raises(TransientError):
+        host.group_exists("platform")
 
 
 def test_refusals_are_permanent(host: BitbucketRepositoryHost) -> None:

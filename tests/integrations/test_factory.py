@@ -14,7 +14,11 @@ import pytest
 from landingzone.config import Settings
 from landingzone.integrations.base import MailMessage, TransientError
 from landingzone.integrations.factory import build_integrations
-from landingzone.integrations.servicenow import CatalogApprovalDesk, TableApprovalDesk
+from landingzone.integrations.servicenow import (
+    CatalogApprovalDesk,
+    ServiceNowChangeDesk,
+    TableApprovalDesk,
+)
 from tests.support.backstage_stub import running_backstage_stub
 
 TOKEN = "static-token-for-tests"
@@ -57,6 +61,10 @@ def test_the_servicenow_mode_picks_the_desk(
 ) -> None:
     env.setenv("LZ_SERVICENOW_MODE", mode)
     assert type(build_integrations(Settings()).approvals) is desk
+
+
+def test_changes_go_to_the_servicenow_change_desk(env: pytest.MonkeyPatch) -> None:
+    assert type(build_integrations(Settings()).changes) is ServiceNowChangeDesk
 
 
 def test_backstage_is_reached_only_with_a_token(env: pytest.MonkeyPatch) -> None:

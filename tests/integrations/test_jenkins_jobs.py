@@ -6,12 +6,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from landingzone.integrations.base import PipelineDefinition, PipelineParameter
 from landingzone.integrations.jenkins.jobs import (
     build_pipeline_xml,
     folder_xml,
     pipeline_xml,
     promote_pipeline_xml,
+    reconfigured_folder_xml,
+)
+from landingzone.integrations.pipelines import (
+    FolderSettings,
+    PipelineDefinition,
+    PipelineParameter,
+    SharedLibrary,
 )
 
 HOSTILE = '</description><script>alert("x")</script> & ]]> <!ENTITY x "y"> \x1b[31m é'
@@ -121,3 +127,34 @@ def test_parameter_defaults_follow_jenkins_rules() -> None:
                 "u", "c", "main", "Jenkinsfile", "", parameters=(PipelineParameter(" ", ""),)
             )
         )
+
+
+LIBRARY = "properties/org.jenkinsci.plugins.workflow.libs.FolderLibraries/libraries/" \
+    "org.jenkinsci.plugins.workflow.libs.LibraryConfiguration"  # fmt: skip
+PROPERTY = "properties/com.mig82.folders.properties.FolderProperties/properties/" \
+    "com.mig82.folders.properties.StringProperty"  # fmt: skip
+
+
+def test_folder_settings_carry_values_as_text_and_refuse_a_property_name_no_shell_reads() -> None:
+    library = SharedLibrary("landingzone", "1.0.0", f"http://bb/scm/p/l.git?{HOSTILE}", "git")
+    root = parse(folder_xml("d", FolderSettings(library, {"IMAGE": HOSTILE})))
+    clean = HOSTILE.replace("\x1b", "")
+    assert root.findtext(f"{LIBRARY}/retriever/scm/remote") == f"http://bb/scm/p/l.git?{clean}"
+    assert [(e.findtext("key"), e.findtext("value")) for e in root.findall(PROPERTY)] == [
+        ("IMAGE", clean)
+    ]
+    with pytest.raises(ValueError, match="not an environment name"):
+        folder_xml("d", FolderSettings(properties={"IMAGE; rm -rf /": "x"}))
+    with pytest.raises(ValueError, match="needs a name, a version and a clone URL"):
+        folder_xml("d", FolderSettings(SharedLibrary("landingzone", " ", "http://x", "git")))
+
+
+def test_a_folder_reconfigured_keeps_what_it_had_and_refuses_entity_declarations() -> None:
+    current = folder_xml("old", FolderSettings(properties={"IMAGE": "a", "REGISTRY": "r"}))
+    current = current.replace("<properties>", "<properties><other.Property>kept</other.Property>")
+    updated = parse(reconfigured_folder_xml(current, "new", FolderSettings(properties={"X": "1"})))
+    assert updated.findtext("description") == "new"
+    assert updated.findtext("properties/other.Property") == "kept"
+    assert [e.findtext("key") for e in updated.findall(PROPERTY)] == ["X"]
+    with pytest.raises(ValueError, match="DOCTYPE"):
+        reconfigured_folder_xml('<!DOCTYPE x [<!ENTITY a "b">]><x/>', "d", FolderSettings())

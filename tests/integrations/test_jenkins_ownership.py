@@ -12,15 +12,10 @@ import jenkins
 import pytest
 from pydantic import SecretStr
 
-from landingzone.integrations.base import (
-    ForeignResource,
-    PermanentError,
-    PipelineDefinition,
-    PipelineItem,
-    TransientError,
-)
+from landingzone.integrations.base import ForeignResource, PermanentError, TransientError
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
+from landingzone.integrations.pipelines import PipelineDefinition, PipelineItem
 from tests.support.jenkins_jobs import bare_repository, pipeline_xml
 from tests.support.sandbox import wait_for
 from tests.support.simulators import (
@@ -132,6 +127,16 @@ def test_existing_parents_are_used_as_they_are_and_only_the_leaf_is_marked(setup
     assert f"<description>Payments API [landing-zone {OURS}]</description>" in setup.config(
         "retail/cards/payments"
     )
+
+
+def test_a_parent_that_is_not_a_folder_is_refused_and_nothing_is_made(setup: Setup) -> None:
+    setup.server.create_job("retail", pipeline_xml(setup.repo_url))
+
+    with pytest.raises(PermanentError) as refused:
+        setup.pipelines.ensure_folder("retail/cards/payments", "Payments API", OURS)
+
+    assert "retail exists and is not a folder" in str(refused.value)
+    assert [j["fullname"] for j in setup.server.get_all_jobs()] == ["retail"]
 
 
 def test_the_create_request_itself_carries_the_marker(setup: Setup) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,15 +13,16 @@ import jenkins
 import pytest
 from pydantic import SecretStr
 
-from landingzone.integrations.base import (
-    PermanentError,
-    PipelineDefinition,
-    PipelineParameter,
-    TransientError,
-)
+from landingzone.integrations.base import ForeignResource, PermanentError, TransientError
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.jobs import promote_pipeline_xml
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
+from landingzone.integrations.pipelines import (
+    FolderSettings,
+    PipelineDefinition,
+    PipelineParameter,
+    SharedLibrary,
+)
 from tests.support.jenkins_jobs import bare_repository
 from tests.support.sandbox import wait_for
 from tests.support.simulators import FaultInjector, JenkinsSimSettings, free_port, serving
@@ -219,3 +221,79 @@ def test_a_call_that_took_effect_behind_an_error_is_not_repeated(setup: Setup) -
     one_finished_build(setup.server, "build")
     assert [b["number"] for b in setup.server.get_job_info("build")["builds"]] == [1]
     assert setup.server.get_build_info("build", 1)["queueId"] == replayed.queue_id
+
+
+LIBRARY_CLONE = "http://bitbucket.example.test/scm/platform/jenkins-library.git"
+CREDENTIALS_STORE = (
+    "<com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider_-"
+    "FolderCredentialsProperty><domainCredentialsMap/></com.cloudbees.hudson.plugins.folder."
+    "properties.FolderCredentialsProvider_-FolderCredentialsProperty>"
+)
+
+
+def folder_settings(version: str, image: str = "nexus.example.test/retail/app") -> FolderSettings:
+    library = SharedLibrary("landingzone", version, LIBRARY_CLONE, "bitbucket-http")
+    return FolderSettings(library, {"IMAGE": image, "REGISTRY": "nexus.example.test"})
+
+
+def pinned(config_xml: str) -> dict[str, str]:
+    root = ET.fromstring(config_xml)  # noqa: S314 - our own simulator's answer
+    library = root.find(
+        "properties/org.jenkinsci.plugins.workflow.libs.FolderLibraries/libraries/"
+        "org.jenkinsci.plugins.workflow.libs.LibraryConfiguration"
+    )
+    assert library is not None
+    retriever, source = library.find("retriever"), library.find("retriever/scm")
+    assert retriever is not None and source is not None
+    assert retriever.get("class") == "org.jenkinsci.plugins.workflow.libs.SCMSourceRetriever"
+    assert source.get("class") == "jenkins.plugins.git.GitSCMSource"
+    fields = {child.tag: child.text or "" for child in library if child.tag != "retriever"}
+    fields.update({f"scm.{child.tag}": child.text or "" for child in source})
+    properties = root.findall(
+        "properties/com.mig82.folders.properties.FolderProperties/properties/"
+        "com.mig82.folders.properties.StringProperty"
+    )
+    fields.update({f"env.{p.findtext('key')}": p.findtext("value") or "" for p in properties})
+    return fields
+
+
+def test_the_folder_pins_the_library_and_carries_the_platform_settings(setup: Setup) -> None:
+    setup.pipelines.ensure_folder("retail/app", "Payments", OWNER, folder_settings("1.0.0"))
+
+    fields = pinned(setup.server.get_job_config("retail/app"))
+    assert fields["name"] == "landingzone"
+    assert fields["defaultVersion"] == "1.0.0"
+    assert fields["implicit"] == fields["allowVersionOverride"] == "false"
+    assert fields["scm.remote"] == LIBRARY_CLONE
+    assert fields["scm.credentialsId"] == "bitbucket-http"
+    assert fields["env.IMAGE"] == "nexus.example.test/retail/app"
+    assert fields["env.REGISTRY"] == "nexus.example.test"
+
+
+def test_an_owned_folder_gets_the_new_pin_and_keeps_the_rest_of_its_configuration(
+    setup: Setup,
+) -> None:
+    setup.pipelines.ensure_folder("app", "Payments", OWNER, folder_settings("1.0.0"))
+    config = setup.server.get_job_config("app").replace(
+        "<properties>", f"<properties>{CREDENTIALS_STORE}", 1
+    )
+    setup.server.reconfig_job("app", config)
+
+    setup.pipelines.ensure_folder("app", "Payments", OWNER, folder_settings("1.1.0", "x/y/z"))
+
+    updated = setup.server.get_job_config("app")
+    assert pinned(updated)["defaultVersion"] == "1.1.0"
+    assert pinned(updated)["env.IMAGE"] == "x/y/z"
+    assert "FolderCredentialsProvider_-FolderCredentialsProperty" in updated
+    assert updated.count("</org.jenkinsci.plugins.workflow.libs.FolderLibraries>") == 1
+    assert setup.server.get_job_info("app")["description"] == f"Payments {MARKER}"
+
+
+def test_a_folder_of_someone_else_keeps_its_configuration(setup: Setup) -> None:
+    setup.pipelines.ensure_folder("app", "Payments", "lz_0002other", folder_settings("1.0.0"))
+    before = setup.server.get_job_config("app")
+
+    with pytest.raises(ForeignResource):
+        setup.pipelines.ensure_folder("app", "Payments", OWNER, folder_settings("9.9.9"))
+
+    assert setup.server.get_job_config("app") == before

@@ -16,10 +16,11 @@ import pytest
 from atlassian import Bitbucket
 from pydantic import SecretStr
 
-from landingzone.integrations.base import InitialCommit, PipelineDefinition, Repository
+from landingzone.integrations.base import InitialCommit, Repository
 from landingzone.integrations.bitbucket import BitbucketRepositoryHost, BitbucketSettings
 from landingzone.integrations.jenkins.config import JenkinsSettings
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
+from landingzone.integrations.pipelines import PipelineDefinition
 from tests.support.sandbox import wait_for
 from tests.support.simulators import (
     BitbucketSimSettings,

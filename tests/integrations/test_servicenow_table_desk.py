@@ -161,6 +161,22 @@ def test_close_request_closes_the_item(setup: Setup, succeeded: bool, state: str
     assert closed.closed and closed.decision == "approved"
 
 
+def test_closing_with_the_links_writes_the_note_once_however_often_it_is_replayed(
+    setup: Setup,
+) -> None:
+    record = setup.desk.ensure_request(_request(needs_approval=False))
+    links = "Landing zone completed.\nrepository: http://bb/projects/RETAIL/repos/payments-api"
+
+    for _ in "ab":
+        setup.desk.close_request(
+            record.sys_id, succeeded=True, note="Landing zone provisioned.", work_note=links
+        )
+
+    [item] = setup.rows("sc_req_item", f"sys_id={record.sys_id}")
+    assert (item["state"], item["close_notes"]) == ("3", "Landing zone provisioned.")
+    assert setup.desk.get_request(record.sys_id).notes == (links,)
+
+
 def test_cancel_request_withdraws_the_record_and_every_waiting_approval(tmp_path: Path) -> None:
     with running(tmp_path, approvers=("cab.approver", "security.officer")) as setup:
         record = setup.desk.ensure_request(_request())

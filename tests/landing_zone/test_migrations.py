@@ -170,8 +170,8 @@ def test_a_newer_schema_stops_start_up_and_is_left_untouched(url: str, engine: s
     # What a later version of the service would have left: a new table, a new column.
     _run_sql(
         url,
-        "CREATE TABLE lz_promotions (id VARCHAR(40) PRIMARY KEY)",
-        "ALTER TABLE lz_landing_zones ADD COLUMN template_version VARCHAR(20)",
+        "CREATE TABLE lz_from_a_later_release (id VARCHAR(40) PRIMARY KEY)",
+        "ALTER TABLE lz_landing_zones ADD COLUMN from_a_later_release VARCHAR(20)",
         "UPDATE lz_alembic_version SET version_num = '0099'",
     )
     before = _snapshot(url)
@@ -249,7 +249,8 @@ def test_the_db_command_shows_and_migrates_the_schema(
     assert landingzone_command(db) == 1
     assert "first release without a revision" in capsys.readouterr().out
     assert landingzone_command(["db", "upgrade", "--database-url", url]) == 0
-    assert "from the first release (unversioned) to 0001" in capsys.readouterr().out
+    migrated = f"from the first release (unversioned) to {migrations.head()}"
+    assert migrated in capsys.readouterr().out
     assert landingzone_command(db) == 0
     assert capsys.readouterr().out == f"{migrations.head()} (head)\n"
 

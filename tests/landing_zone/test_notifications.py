@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from landingzone.config import DEFAULT_PLATFORM_CONFIG, DEFAULT_TEMPLATES_DIR, PlatformConfig
+from landingzone.config import DEFAULT_PLATFORM_CONFIG, DEFAULT_TEMPLATES_DIR
 from landingzone.landing_zone.models import LandingZoneRequest
 from landingzone.landing_zone.notifications import outcome_message
 from landingzone.landing_zone.service import Plan, make_plan
+from landingzone.platform_config import PlatformConfig
 from landingzone.rendering.classes import load_classes
 
 

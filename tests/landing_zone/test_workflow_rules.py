@@ -62,7 +62,12 @@ def test_the_tenants_policy_decides_whether_an_approval_is_asked_and_of_whom(
 
 
 def test_a_tenants_own_catalog_item_wins_over_the_global_one() -> None:
-    tenant = {"title": "T", "bitbucket_project": "TT", "jenkins_folder": "tt"}
+    tenant = {
+        "title": "T",
+        "bitbucket_project": "TT",
+        "jenkins_folder": "tt",
+        "owner_groups": "all",
+    }
     platform = platform_from(
         {
             "global": {"registry": "registry.example", "servicenow_catalog_item": "Landing zone"},

@@ -14,7 +14,7 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 from landingzone.rendering import DEFAULT_TEMPLATES_ROOT, ProjectClass, RenderError, hooks
-from landingzone.rendering.engine import generate
+from landingzone.rendering.engine import Repeat, generate
 from landingzone.rendering.renderer import template_context
 from tests.rendering.conftest import CLASS_IDS, make_context
 
@@ -56,6 +56,30 @@ def test_an_empty_file_name_skips_the_file_like_cookiecutter(tmp_path: Path) -> 
     assert [p.name for p in root.iterdir()] == ["kept.txt"]
     with pytest.raises(RenderError):
         generate(template, _context(name=""), tmp_path / "out2")
+
+
+def test_a_repeated_folder_renders_once_per_item_and_stays_confined(tmp_path: Path) -> None:
+    files = {
+        "{{cookiecutter.name}}/README": "{{ cookiecutter.name }}",
+        "each/envs/{{ env }}/k.yaml": "env: {{ env }} of {{ cookiecutter.name }}",
+        "shared/same.txt": "x",
+    }
+    template = _template(tmp_path, files)
+    repeat = Repeat("each", [{"env": "dev"}, {"env": "prod"}])
+    root = generate(template, _context(), tmp_path / "out", [repeat])
+    assert (root / "envs" / "prod" / "k.yaml").read_text() == "env: prod of demo"
+    assert sorted(p.name for p in (root / "envs").iterdir()) == ["dev", "prod"]
+    for hostile in ("../../escaped", "/tmp/landingzone-escaped", ".."):
+        with pytest.raises(RenderError):
+            generate(template, _context(), tmp_path / "bad", [Repeat("each", [{"env": hostile}])])
+    with pytest.raises(RenderError, match="rendered twice"):
+        generate(template, _context(), tmp_path / "twice", [Repeat("shared", [{}, {}])])
+    for folder in ("../template", "{{cookiecutter.name}}/../each", "missing"):
+        with pytest.raises(RenderError):
+            generate(template, _context(), tmp_path / "odd", [Repeat(folder, [{}])])
+    assert not (tmp_path / "escaped").exists() and not Path("/tmp/landingzone-escaped").exists()
+    for refused in ("bad", "twice", "odd"):
+        assert list((tmp_path / refused).iterdir()) == []  # nothing left behind
 
 
 def test_values_are_data_even_inside_the_template_engine(tmp_path: Path) -> None:

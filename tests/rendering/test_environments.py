@@ -94,12 +94,39 @@ def test_long_names_are_shortened_to_valid_dns_labels() -> None:
 
 
 def test_missing_unknown_and_malformed_settings_are_each_reported() -> None:
-    broken = {"dev": {"quota": {"cpu": "lots"}, "colour": "red"}, "staging": {}}
+    broken = {"dev": {"quota": {"cpu": "lots"}, "colour": "red"}, "staging": {}, "Prod/x": {}}
     with pytest.raises(EnvironmentConfigError) as caught:
-        resolve_environments([("global", broken)], "svc", "acme")
+        resolve_environments([("global", broken), ("tenant", {"qa": {}})], "svc", "acme")
     paths = {path for path, _ in caught.value.errors}
-    assert {"global.staging", "global.dev.colour", "environments.dev.quota.cpu",
-            "environments.test.namespace", "environments.prod.registry"} <= paths  # fmt: skip
+    assert {"global.Prod/x", "tenant.qa", "global.dev.colour", "environments.dev.quota.cpu",
+            "environments.staging.namespace", "environments.staging.registry"} <= paths  # fmt: skip
+    assert (
+        "is not an environment of the platform (dev, staging)"
+        in dict(caught.value.errors)["tenant.qa"]
+    )
+
+
+def test_the_environments_and_their_order_come_from_the_lowest_scope() -> None:
+    chain = {env: GLOBAL["dev"] for env in ("sandbox", "uat", "live")}
+    envs = resolve_environments([("global", chain), ("tenant", {"live": {}})], "svc", "acme")
+    assert [env.name for env in envs] == ["sandbox", "uat", "live"]
+    assert envs[2].namespace.value == "svc-live"
+    with pytest.raises(EnvironmentConfigError) as caught:
+        resolve_environments([("global", {})], "svc", "acme")
+    assert dict(caught.value.errors) == {
+        "environments": "the platform configuration names no environment"
+    }
+
+
+def test_cluster_secrets_must_be_nameable_in_kubernetes() -> None:
+    secrets = {"DB_Password": "vault:secret/data/x", "ok": "k8s-secret:Not_A_Name",
+               "Pipeline_Only": "jenkins-credentials:nexus"}  # fmt: skip
+    with pytest.raises(EnvironmentConfigError) as caught:
+        resolve_environments(_scopes(project={"prod": {"secrets": secrets}}), "svc", "acme")
+    assert {path for path, _ in caught.value.errors} == {
+        "environments.prod.secrets.DB_Password",
+        "environments.prod.secrets.ok",
+    }
 
 
 def _context(envs: list[ResolvedEnvironment], name: str = "payments-api") -> EnvironmentContext:
@@ -119,7 +146,7 @@ def test_environment_repository_records_values_scopes_and_secret_references(
     assert project.root == workspace / f"{LONGEST_NAME}-env"
     for env in envs:
         folder = project.root / "environments" / env.name
-        text = (folder / "environment.yaml").read_text(encoding="utf-8")
+        text = (project.root / "scopes" / f"{env.name}.yaml").read_text(encoding="utf-8")
         data = yaml.safe_load(text)
         assert data["namespace"] == env.namespace.value
         assert data["quota"] == {"cpu": env.quota_cpu.value, "memory": env.quota_memory.value}
@@ -131,8 +158,15 @@ def test_environment_repository_records_values_scopes_and_secret_references(
         namespace, quota = yaml.safe_load_all((folder / "namespace.yaml").read_text())
         assert namespace["metadata"]["name"] == env.namespace.value
         assert quota["spec"]["hard"]["limits.cpu"] == env.quota_cpu.value
-        release = yaml.safe_load((folder / "release.yaml").read_text())
-        assert release == {"image": f"nexus.example.com:8443/acme/{LONGEST_NAME}", "version": ""}
+        overlay = yaml.safe_load((folder / "kustomization.yaml").read_text())
+        assert overlay["namespace"] == env.namespace.value
+        assert overlay["images"] == [
+            {"name": f"nexus.example.com:8443/acme/{LONGEST_NAME}", "newTag": "unpromoted"}
+        ]
+        assert "scopes" not in str(overlay)  # provenance is never part of what is deployed
+    assert sorted(p.name for p in (project.root / "scopes").iterdir()) == [
+        "dev.yaml", "prod.yaml", "test.yaml"
+    ]  # fmt: skip
     assert (project.root / "CODEOWNERS").read_text().splitlines()[-1] == "* @@payments"
 
 

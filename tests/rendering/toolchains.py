@@ -89,6 +89,26 @@ def groovy_string_arguments(source: bytes, function: str) -> list[str]:
     return found
 
 
+def groovy_calls(source: bytes) -> set[str]:
+    """Names of the functions called without a receiver: `sh 'x'`, `stage('A') {}`, `foo()`.
+
+    Method calls on an object (`text.trim()`) are not steps and are left out.
+    """
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_groovy.language()))
+    found: set[str] = set()
+
+    def walk(node: tree_sitter.Node) -> None:
+        if node.type in ("method_invocation", "juxt_function_call"):
+            name = node.child_by_field_name("name")
+            if node.child_by_field_name("object") is None and name is not None and name.text:
+                found.add(name.text.decode())
+        for child in node.children:
+            walk(child)
+
+    walk(parser.parse(source).root_node)
+    return found
+
+
 # ---------------------------------------------------------------- Dockerfile
 
 

@@ -35,7 +35,12 @@ def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(lambda: (data_dir / "simulators.ready").exists(), "the simulators", timeout=60)
+        ready = data_dir / "simulators.ready"
+        wait_for(lambda: ready.exists() or process.poll() is not None, "the simulators", 60)
+        if not ready.exists():
+            log.flush()
+            output = (data_dir / "simulators.out").read_text(errors="replace")[-2000:]
+            pytest.fail(f"the simulators exited with {process.returncode}:\n{output}")
         yield Sandbox(data_dir, process)
     finally:
         process.terminate()

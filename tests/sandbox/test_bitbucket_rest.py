@@ -247,6 +247,22 @@ def test_group_and_user_permissions(bb: Bitbucket) -> None:
     assert status(bad_permission) == 400
 
 
+def test_group_names_are_listed_filtered_by_what_they_contain_to_licensed_users(
+    server: BackgroundServer, bb: Bitbucket
+) -> None:
+    assert list(bb.get_groups()) == ["payments-devs", "platform"]
+    assert list(bb.get_groups(group_filter="DEVS")) == ["payments-devs"]
+    assert list(bb.get_groups(group_filter="ghosts")) == []
+    first = bb.get("rest/api/1.0/groups", params={"limit": 1})
+    assert first == {
+        "size": 1, "limit": 1, "isLastPage": False, "start": 0, "nextPageStart": 1,
+        "values": ["payments-devs"],
+    }  # fmt: skip
+    with pytest.raises(HTTPError) as anonymous:
+        list(client(server.url, None, None).get_groups())
+    assert status(anonymous) == 401
+
+
 def test_webhooks_are_created_listed_and_deleted_without_echoing_the_secret(
     bb: Bitbucket,
 ) -> None:

@@ -14,7 +14,7 @@ import requests
 
 from landingzone_sandbox.jenkins import JenkinsSimSettings, create_app
 from landingzone_sandbox.serving import free_port, serving
-from tests.support.jenkins_jobs import bare_repository, pipeline_xml
+from tests.support.jenkins_jobs import bare_repository, git, pipeline_xml
 from tests.support.sandbox import wait_for
 
 USER, TOKEN = "platform-bot", "11a2b3c4d5e6f7a8b9c0"
@@ -214,3 +214,74 @@ def test_the_page_lists_folders_jobs_and_build_results(
     assert f"{url}/job/retail/job/build/" in page.text
     assert "SUCCESS" in page.text and "/1/consoleText" in page.text
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+# ---------------------------------------------------------------- shared libraries
+
+LIBRARY_SCRIPT = "@Library('landingzone') _\n\nlandingZoneBuild(stack: 'maven')\n"
+
+
+def folder_with_library(library_url: str, version: str, allow_override: bool = False) -> str:
+    return (
+        "<?xml version='1.1' encoding='UTF-8'?>"
+        "<com.cloudbees.hudson.plugins.folder.Folder><description/><properties>"
+        "<org.jenkinsci.plugins.workflow.libs.FolderLibraries><libraries>"
+        "<org.jenkinsci.plugins.workflow.libs.LibraryConfiguration><name>landingzone</name>"
+        "<retriever class='org.jenkinsci.plugins.workflow.libs.SCMSourceRetriever'>"
+        f"<scm class='jenkins.plugins.git.GitSCMSource'><remote>{library_url}</remote>"
+        "<credentialsId>bitbucket-http</credentialsId></scm></retriever>"
+        f"<defaultVersion>{version}</defaultVersion><implicit>false</implicit>"
+        f"<allowVersionOverride>{str(allow_override).lower()}</allowVersionOverride>"
+        "</org.jenkinsci.plugins.workflow.libs.LibraryConfiguration>"
+        "</libraries></org.jenkinsci.plugins.workflow.libs.FolderLibraries>"
+        "</properties></com.cloudbees.hudson.plugins.folder.Folder>"
+    )
+
+
+def tagged_library(root: Path, tag: str) -> str:
+    url = bare_repository(root, {"VERSION": f"{tag}\n"})
+    git("tag", "-a", tag, "-m", tag, cwd=root / "work")
+    git("push", "--quiet", url, tag, cwd=root / "work")
+    return url
+
+
+def console_of_first_build(server: jenkins.Jenkins, job: str) -> tuple[str, str]:
+    left_queue(server, server.build_job(job))
+    build = finished(server, job, 1)
+    return build["result"], server.get_build_console_output(job, 1)
+
+
+@pytest.mark.parametrize(
+    ("script", "pinned", "result", "says"),
+    [
+        (LIBRARY_SCRIPT, "1.0.0", "SUCCESS", "Found match: refs/tags/1.0.0 revision "),
+        (LIBRARY_SCRIPT, "1.0.0-missing", "FAILURE", "No version 1.0.0-missing found"),
+        ("@Library('landingzone@main') _\n", "1.0.0", "FAILURE", "Version override not permitted"),
+        ("@Library(['other', 'landingzone']) _\n", "1.0.0", "FAILURE",
+         "Could not find any definition of libraries [other]"),
+    ],
+)  # fmt: skip
+def test_a_script_loads_only_the_library_its_folder_pins(
+    server: jenkins.Jenkins, tmp_path: Path, script: str, pinned: str, result: str, says: str
+) -> None:
+    library = tagged_library(tmp_path / "library", "1.0.0")
+    project = bare_repository(tmp_path / "project", {"Jenkinsfile": script})
+    server.create_job("team", folder_with_library(library, pinned))
+    server.create_job("team/build", pipeline_xml(project))
+
+    outcome, console = console_of_first_build(server, "team/build")
+
+    assert (outcome, says in console) == (result, True), console
+    if result == "SUCCESS":
+        assert "Loading library landingzone@1.0.0" in console
+
+
+def test_a_script_loading_a_library_outside_a_pinning_folder_fails(
+    server: jenkins.Jenkins, tmp_path: Path
+) -> None:
+    server.create_job(
+        "build", pipeline_xml(bare_repository(tmp_path, {"Jenkinsfile": LIBRARY_SCRIPT}))
+    )
+    outcome, console = console_of_first_build(server, "build")
+    assert outcome == "FAILURE"
+    assert "Could not find any definition of libraries [landingzone]" in console

@@ -119,6 +119,61 @@ def test_nested_folders_are_listed_by_their_parents(server: jenkins.Jenkins, url
     ]
 
 
+def test_tree_answers_exactly_what_it_names_and_prunes_what_it_does_not(
+    server: jenkins.Jenkins, url: str
+) -> None:
+    server.create_folder("retail")
+    server.create_folder("retail/payments")
+    server.create_job("retail/payments/build", pipeline_xml("Builds"))
+    server.create_job("retail/ledger", pipeline_xml())
+
+    def tree(path: str, spec: str) -> object:
+        answer = httpx.get(
+            f"{url}{path}api/json", params={"tree": spec}, auth=(USER, TOKEN), timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    assert tree("/job/retail/", "name,url") == {
+        "_class": FOLDER,
+        "name": "retail",
+        "url": f"{url}/job/retail/",
+    }
+    assert tree("/", "jobs[name,jobs[name,jobs[name,color]]]") == {
+        "_class": "hudson.model.Hudson",
+        "jobs": [
+            {
+                "_class": FOLDER,
+                "name": "retail",
+                "jobs": [
+                    {"_class": PIPELINE, "name": "ledger"},
+                    {
+                        "_class": FOLDER,
+                        "name": "payments",
+                        "jobs": [{"_class": PIPELINE, "name": "build", "color": "notbuilt"}],
+                    },
+                ],
+            }
+        ],
+    }
+    # Named without a sub-tree, objects keep only their class (python-jenkins relies on it to
+    # know when a folder must be read on its own); a range takes part of a list.
+    assert tree("/job/retail/", "jobs") == {
+        "_class": FOLDER,
+        "jobs": [{"_class": PIPELINE}, {"_class": FOLDER}],
+    }
+    assert tree("/job/retail/", "jobs[name]{1,}") == {
+        "_class": FOLDER,
+        "jobs": [{"_class": FOLDER, "name": "payments"}],
+    }
+    assert [j["fullname"] for j in server.get_all_jobs(folder_depth_per_request=1)] == [
+        "retail",
+        "retail/ledger",
+        "retail/payments",
+        "retail/payments/build",
+    ]
+
+
 def test_folder_creation_fails_when_it_exists_or_its_parent_is_missing(
     server: jenkins.Jenkins,
 ) -> None:

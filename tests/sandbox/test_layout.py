@@ -24,6 +24,7 @@ def test_a_data_folder_from_an_older_sandbox_gets_the_new_secrets_and_keeps_its_
     original = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", port)
     stored = json.loads((tmp_path / "layout.json").read_text())
     del stored["notify_commit_token"]
+    del stored["backstage_token"]
     (tmp_path / "layout.json").write_text(json.dumps(stored))
 
     upgraded = SandboxLayout.load_or_create(tmp_path, "127.0.0.1", port)
@@ -31,6 +32,7 @@ def test_a_data_folder_from_an_older_sandbox_gets_the_new_secrets_and_keeps_its_
     assert upgraded.jenkins_token == original.jenkins_token
     assert upgraded.api_token == original.api_token
     assert len(upgraded.notify_commit_token) == 32
+    assert len(upgraded.backstage_token) >= 43 and upgraded.backstage_token != upgraded.api_token
     assert SandboxLayout.load(tmp_path) == upgraded
 
 
@@ -67,10 +69,12 @@ def test_the_service_and_the_sandbox_share_the_notify_commit_token_and_approval_
             server.stop()
     assert (accepted.status_code, accepted.text) == (200, "No git jobs found\n")
     assert refused.status_code == 403
-    # The tenants' approval groups of the bundled platform configuration exist in ServiceNow.
-    assert [g["name"] for g in groups] == ["retail-change-board"]
+    # The groups the bundled platform configuration asks exist in ServiceNow: the tenants' and
+    # the change advisory board, which authorizes prod promotions.
+    assert sorted(g["name"] for g in groups) == ["change-advisory-board", "retail-change-board"]
     # Each group has the sandbox's approvers as members, who sign in with their own passwords.
-    assert sorted(m["user.user_name"] for m in members) == ["cab.approver", "cab.deputy"]
+    names = sorted(m["user.user_name"] for m in members)
+    assert names == ["cab.approver", "cab.deputy", "jane.doe"]
 
 
 def test_sandbox_json_lists_every_approver_and_keeps_the_first_as_the_approver(
@@ -80,9 +84,11 @@ def test_sandbox_json_lists_every_approver_and_keeps_the_first_as_the_approver(
     servicenow = layout.public_description()["servicenow"]
     assert isinstance(servicenow, dict)
 
-    assert [a["username"] for a in servicenow["approvers"]] == ["cab.approver", "cab.deputy"]
+    usernames = [a["username"] for a in servicenow["approvers"]]
+    assert usernames == ["cab.approver", "cab.deputy", "jane.doe"]
     assert servicenow["approver"] == servicenow["approvers"][0]
     assert servicenow["approvers"][1]["password"] == layout.deputy_approver_password
+    assert servicenow["approvers"][2]["password"] == layout.requesting_approver_password
     assert servicenow["catalog_item"]["name"] == "Landing zone"
 
 
@@ -92,5 +98,10 @@ def test_the_approval_groups_come_from_the_platform_configuration_in_use(tmp_pat
     custom = tmp_path / "platform.yaml"
     custom.write_text(yaml.safe_dump(bundled))
 
-    assert approval_groups(DEFAULT_PLATFORM_CONFIG) == ("retail-change-board",)
-    assert approval_groups(custom) == ("labs-reviewers", "retail-change-board")
+    assert approval_groups(DEFAULT_PLATFORM_CONFIG) == (
+        "change-advisory-board",
+        "retail-change-board",
+    )
+    bundled["global"]["promotion"]["prod"]["approval_group"] = "prod-cab"
+    custom.write_text(yaml.safe_dump(bundled))
+    assert approval_groups(custom) == ("labs-reviewers", "prod-cab", "retail-change-board")

@@ -138,6 +138,16 @@ def test_fault_rules_wait_until_the_outage_is_over(sandbox: Sandbox) -> None:
     assert probe(sandbox, "jenkins").status_code == 200
 
 
+def test_a_held_request_meets_the_outage_that_began_while_it_waited(sandbox: Sandbox) -> None:
+    sandbox.fault("servicenow", hold=True, times=1, method="GET", path="^/api/now/table/")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(probe, sandbox, "servicenow", 30)
+        wait_for(lambda: sandbox.faults("servicenow")[0]["hits"] == 1, "the request to be held")
+        sandbox.outage("servicenow", 30)
+        sandbox.clear_faults("servicenow")
+        assert held.result(timeout=10).status_code == 503
+
+
 @pytest.mark.parametrize(
     "outage",
     [

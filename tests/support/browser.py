@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -70,6 +71,22 @@ class Page:
             details = result["exceptionDetails"]
             raise BrowserError(details.get("exception", {}).get("description") or str(details))
         return result["result"].get("value")
+
+    def resize(self, width: int, height: int) -> None:
+        self._browser.command(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=self._session,
+        )
+
+    def screenshot(self, path: os.PathLike[str] | str) -> None:
+        """Saves what the tab shows, as a PNG."""
+        shot = self._browser.command(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+            session=self._session,
+        )  # fmt: skip
+        with open(path, "wb") as out:
+            out.write(base64.b64decode(shot["data"]))
 
     def wait_for(self, check: str, what: str, timeout_ms: int = 10_000) -> Any:
         """Waits, inside the page, until the JavaScript expression `check` is truthy."""

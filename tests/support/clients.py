@@ -13,20 +13,20 @@ import jenkins
 import pysnow
 from atlassian import Bitbucket
 
-from tests.support.sandbox import Sandbox
+from tests.support.sandbox import Described
 
 
-def bitbucket(sandbox: Sandbox) -> Bitbucket:
+def bitbucket(sandbox: Described) -> Bitbucket:
     bb = sandbox.description["bitbucket"]
     return Bitbucket(bb["url"], username=bb["username"], password=bb["password"])
 
 
-def jenkins_server(sandbox: Sandbox) -> jenkins.Jenkins:
+def jenkins_server(sandbox: Described) -> jenkins.Jenkins:
     jk = sandbox.description["jenkins"]
     return jenkins.Jenkins(jk["url"], username=jk["username"], password=jk["token"])
 
 
-def servicenow(sandbox: Sandbox, as_approver: bool | int = False) -> pysnow.Client:
+def servicenow(sandbox: Described, as_approver: bool | int = False) -> pysnow.Client:
     """The service's account, or the n-th member of the approval group (`True`: the first)."""
     sn = sandbox.description["servicenow"]
     if as_approver is False:
@@ -37,23 +37,23 @@ def servicenow(sandbox: Sandbox, as_approver: bool | int = False) -> pysnow.Clie
     return pysnow.Client(host=sn["host"], user=user, password=password, use_ssl=False)
 
 
-def approver_name(sandbox: Sandbox, nth: int = 1) -> str:
+def approver_name(sandbox: Described, nth: int = 1) -> str:
     return str(sandbox.description["servicenow"]["approvers"][nth - 1]["username"])
 
 
-def mailbox_messages(sandbox: Sandbox) -> list[dict[str, Any]]:
+def mailbox_messages(sandbox: Described) -> list[dict[str, Any]]:
     response = httpx.get(f"{sandbox.url('mailbox')}/api/v1/messages", timeout=10)
     response.raise_for_status()
     return response.json()["messages"]  # type: ignore[no-any-return]
 
 
-def mailbox_message(sandbox: Sandbox, message_id: str) -> dict[str, Any]:
+def mailbox_message(sandbox: Described, message_id: str) -> dict[str, Any]:
     response = httpx.get(f"{sandbox.url('mailbox')}/api/v1/message/{message_id}", timeout=10)
     response.raise_for_status()
     return response.json()  # type: ignore[no-any-return]
 
 
-def git(sandbox: Sandbox, *args: str, cwd: Path | None = None) -> None:
+def git(sandbox: Described, *args: str, cwd: Path | None = None) -> None:
     """Run git with the sandbox Bitbucket's credentials in the environment, never in argv."""
     bb = sandbox.description["bitbucket"]
     token = base64.b64encode(f"{bb['username']}:{bb['password']}".encode()).decode()
@@ -67,12 +67,12 @@ def git(sandbox: Sandbox, *args: str, cwd: Path | None = None) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, timeout=60)
 
 
-def git_clone(sandbox: Sandbox, clone_url: str, into: Path) -> Path:
+def git_clone(sandbox: Described, clone_url: str, into: Path) -> Path:
     git(sandbox, "clone", "--quiet", clone_url, str(into))
     return into
 
 
-def link_resolves(sandbox: Sandbox, url: str) -> bool:
+def link_resolves(sandbox: Described, url: str) -> bool:
     """Follow a link as its reader would, signed in to the system it points at."""
     d = sandbox.description
     headers = {}
@@ -117,7 +117,7 @@ def requested_items(client: pysnow.Client, landing_zone_id: str) -> list[dict[st
     return ordered + [item for item in inserted if item["sys_id"] not in ids]
 
 
-def decide(sandbox: Sandbox, landing_zone_id: str, state: str, nth: int = 1) -> None:
+def decide(sandbox: Described, landing_zone_id: str, state: str, nth: int = 1) -> None:
     """The n-th approver answers the approval asked of them for the landing zone's item."""
     approver = servicenow(sandbox, as_approver=nth)
     [item] = requested_items(approver, landing_zone_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -13,11 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
-
-from landingzone_sandbox.serving import free_port
 
 T = TypeVar("T")
 TERMINAL = {"completed", "rejected", "failed", "cancelled"}
@@ -35,6 +34,15 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+class Described(Protocol):
+    """A running sandbox as its sandbox.json describes it: where each system is, how to log in."""
+
+    @property
+    def description(self) -> dict[str, Any]: ...
+
+    def url(self, system: str) -> str: ...
 
 
 @dataclass
@@ -58,6 +66,20 @@ class Sandbox:
 
     def url(self, system: str) -> str:
         return str(self.description[system]["url"])
+
+    def service_environment(self) -> dict[str, str]:
+        """The LZ_* settings the sandbox gives its service, the pipeline library's pin included
+        (what a script needs to make the service's payloads without the service)."""
+        from landingzone_sandbox.layout import SandboxLayout
+        from landingzone_sandbox.platform_repos import library_clone_url, library_source
+
+        layout = SandboxLayout.load(self.data_dir)
+        environment = layout.service_environment()
+        source = library_source()
+        if source is not None:
+            environment["LZ_JENKINS_LIBRARY_CLONE_URL"] = library_clone_url(layout)
+            environment["LZ_JENKINS_LIBRARY_VERSION"] = (source / "VERSION").read_text().strip()
+        return environment
 
     def create(self, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         headers = {"Idempotency-Key": key} if key else {}
@@ -181,6 +203,7 @@ def running_sandbox(
     port = port or _free_port_block(6)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
     env["LZ_APPROVAL_POLL_SECONDS"] = "2"
+    env["LZ_PROMOTION_POLL_SECONDS"] = "2"
     env["LZ_CANCEL_GRACE_SECONDS"] = "3"
     env["LZ_CALL_TIMEOUT_SECONDS"] = "5"
     # Outages are waited out with the production policy, scaled down: seconds, not minutes.
@@ -229,12 +252,23 @@ def running_sandbox(
 
 
 def _free_port_block(size: int) -> int:
-    """A base port whose next `size` ports are free too."""
-    for _ in range(50):
-        base = free_port()
-        if base + size < 65000 and all(_is_free(base + i) for i in range(size)):
+    """A base port whose next `size` ports are free too.
+
+    Chosen below the kernel's ephemeral range: a port from that range can be taken by any
+    test's outgoing connection between this check and the moment a simulator binds it."""
+    low, high = 10_000, _ephemeral_low() - size
+    for _ in range(200):
+        base = low + secrets.randbelow(high - low)
+        if all(_is_free(base + i) for i in range(size)):
             return base
     raise RuntimeError("no free block of ports")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
 
 
 def _is_free(port: int) -> bool:

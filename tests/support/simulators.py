@@ -9,7 +9,8 @@ from landingzone_sandbox.bitbucket import create_app as bitbucket_app
 from landingzone_sandbox.faults import FaultInjector, FaultRule
 from landingzone_sandbox.jenkins import JenkinsSimSettings
 from landingzone_sandbox.jenkins import create_app as jenkins_app
-from landingzone_sandbox.layout import SandboxLayout
+from landingzone_sandbox.jenkins.store import folder_secret as jenkins_folder_secret
+from landingzone_sandbox.layout import SandboxLayout, write_description
 from landingzone_sandbox.mailbox import Mailbox, MailboxSettings
 from landingzone_sandbox.servicenow import ServiceNowSimSettings
 from landingzone_sandbox.servicenow import create_app as servicenow_app
@@ -28,6 +29,8 @@ __all__ = [
     "bitbucket_app",
     "free_port",
     "jenkins_app",
+    "jenkins_folder_secret",
     "servicenow_app",
     "serving",
+    "write_description",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,10 +28,58 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, ("path", "id"), f"no {what} with this id", "not_found")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """`text` with each lone surrogate (which no encoding can carry) written as `\\udfff`."""
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return {encodable(str(k)): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
+
+
+class ProblemResponse(JSONResponse):
+    """An error document; rendering it never fails, whatever the request held."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(_encodable(content), ensure_ascii=False, allow_nan=False).encode()
+
+
 def problem_response(
     status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return ProblemResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _at_the_key(errors: Sequence[Any], body: Any) -> list[Any]:
+    """A mapping refused for a key no encoding can carry names that key, not the mapping."""
+    named: list[Any] = []
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        found = _part(body, loc) if error.get("type") == "string_unicode" else None
+        keys = (
+            [k for k in found if _LONE_SURROGATE.search(str(k))] if isinstance(found, dict) else []
+        )
+        named += [{**error, "loc": (*loc, key)} for key in keys] or [error]
+    return named
+
+
+def _part(body: Any, loc: list[Any]) -> Any:
+    """What `loc` (`["body", "parameters"]`) points at in the request body, if anything."""
+    if loc[:1] != ["body"]:
+        return None
+    found = body
+    for part in loc[1:]:
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
 
 
 def _plain(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -38,6 +88,8 @@ def _plain(errors: Sequence[Any]) -> list[dict[str, Any]]:
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
         message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "string_unicode":
+            message = "holds a lone surrogate or bytes that are not UTF-8 text"
         if error.get("type") == "string_pattern_mismatch":
             pattern = str((error.get("ctx") or {}).get("pattern", ""))
             message = PATTERN_WORDS.get(pattern, "is not in the expected form")
@@ -45,10 +97,20 @@ def _plain(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return plain
 
 
+# What FastAPI says of a body it cannot decode (bytes that are not UTF-8, nesting deeper than
+# the parser goes): the body is the field, and the answer a 422 like any other bad body.
+UNREADABLE_BODY = "There was an error parsing the body"
+UNREADABLE = {
+    "loc": ["body"],
+    "msg": "is not a JSON document of UTF-8 text within the parser's nesting depth",
+    "type": "json_invalid",
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        return problem_response(422, _plain(error.errors()))
+        return problem_response(422, _plain(_at_the_key(error.errors(), error.body)))
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, error: ApiError) -> JSONResponse:
@@ -57,6 +119,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNREADABLE_BODY:
+            return problem_response(422, [UNREADABLE])
         detail = [{"loc": ["request"], "msg": str(error.detail), "type": "http_error"}]
         return problem_response(error.status_code, detail, dict(error.headers or {}))
 

@@ -1,14 +1,21 @@
-"""Refuse request bodies over the configured size, declared or streamed."""
+"""Refuse request bodies over the configured size, declared or streamed.
+
+A streamed (chunked) body is refused the moment it passes the limit: the 413 is sent from
+within `receive`, and whatever the app answers after that is dropped. FastAPI turns most
+exceptions raised while it reads a body into a 400, but lets an HTTPException through, so
+the one raised here stops the app without its answer reaching the client."""
 
 from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, "request body too large")
 
 
 class BodySizeLimit:
@@ -25,19 +32,24 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
-        started = False
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, started, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if not started:
+                        started = refused = True
+                        await self._refuse(send)
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

@@ -14,14 +14,16 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from landingzone.landing_zone.breakers import Breakers
+from landingzone.landing_zone.call_limits import CallLimits
 from landingzone.landing_zone.store import Store
 from landingzone.landing_zone.tables import landing_zones
 
 
 class LandingZoneCollector(Collector):
-    def __init__(self, store: Store, breakers: Breakers) -> None:
+    def __init__(self, store: Store, breakers: Breakers, limits: CallLimits) -> None:
         self.store = store
         self.breakers = breakers
+        self.limits = limits
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
@@ -46,10 +48,26 @@ class LandingZoneCollector(Collector):
         for system in self.breakers.open_systems():
             circuits.add_metric([system], 1)
         yield circuits
+        in_flight = GaugeMetricFamily(
+            "landingzone_downstream_calls_in_flight",
+            "Calls this replica has open to a downstream system now",
+            labels=["system"],
+        )
+        for system, count in self.limits.in_flight().items():
+            in_flight.add_metric([system], count)
+        yield in_flight
+        peak = GaugeMetricFamily(
+            "landingzone_downstream_calls_peak",
+            "The most calls this replica has had open to a downstream system at once",
+            labels=["system"],
+        )
+        for system, count in self.limits.peaks().items():
+            peak.add_metric([system], count)
+        yield peak
 
 
 class Metrics:
-    def __init__(self, store: Store, breakers: Breakers) -> None:
+    def __init__(self, store: Store, breakers: Breakers, limits: CallLimits) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "landingzone_http_requests",
@@ -63,7 +81,7 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.registry.register(LandingZoneCollector(store, breakers))
+        self.registry.register(LandingZoneCollector(store, breakers, limits))
 
     async def middleware(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]

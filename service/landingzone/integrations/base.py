@@ -2,7 +2,8 @@
 
 Every method is safe to call again after a crash or a timeout: the `ensure_*` methods look
 before they create and return what exists; the `delete_*` methods succeed when the thing is
-already gone.
+already gone. Pipelines (pipelines.py) and change management (changes.py) have their own
+modules beside this one.
 """
 
 from __future__ import annotations
@@ -136,6 +137,18 @@ class InitialCommit:
     timestamp: int  # seconds since the epoch; fixed so a replayed push makes the same commit
 
 
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a branch set to `content` in one commit, on top of the branch head."""
+
+    branch: str
+    path: str  # relative POSIX path inside the repository
+    content: str
+    message: str
+    author_name: str
+    author_email: str
+
+
 class RepositoryHost(Protocol):
     def find_repository(self, project: str, slug: str) -> Repository | None: ...
 
@@ -143,6 +156,19 @@ class RepositoryHost(Protocol):
         """Where `project/slug` is, or once created will be, browsed and cloned.
 
         Taken from what the server says of the project, so it holds before the repository exists.
+        """
+        ...
+
+    def locate_repositories(
+        self, project: str, slugs: Sequence[str]
+    ) -> tuple[RepositoryAddress, ...]:
+        """As locate_repository for several repositories of one project, asking once."""
+        ...
+
+    def group_exists(self, group: str) -> bool | None:
+        """Whether the host knows `group` (the name repository permissions are granted to).
+
+        One request: None when that answer cannot tell (more groups match than one page holds).
         """
         ...
 
@@ -174,81 +200,24 @@ class RepositoryHost(Protocol):
 
     def file_url(self, repository: Repository, path: str, branch: str) -> str: ...
 
+    def read_file(self, repository: Repository, path: str, branch: str) -> str | None:
+        """The file's text at the branch head; None when the file does not exist."""
+        ...
+
+    def commit_file(self, repository: Repository, change: FileChange) -> str:
+        """Commit the change and push it; returns the branch head commit id.
+
+        A file that already holds `content` is not committed again (a replay commits once).
+        A push overtaken by another one is retried on the new head.
+        """
+        ...
+
     def delete_repository(self, project: str, slug: str, owner: str) -> None:
         """Delete it if it carries `owner`'s marker; gone is fine; otherwise ForeignResource."""
         ...
 
-
-# ---------------------------------------------------------------- pipelines
-
-
-@dataclass(frozen=True)
-class QueuedBuild:
-    job: str
-    queue_id: int
-    job_url: str
-
-
-@dataclass(frozen=True)
-class PipelineParameter:
-    name: str
-    description: str
-    choices: Sequence[str] = ()  # a choice parameter when given, a string parameter otherwise
-    default: str = ""
-
-
-@dataclass(frozen=True)
-class PipelineDefinition:
-    """A pipeline whose script lives in the repository (the Jenkinsfile convention)."""
-
-    clone_url: str
-    credentials_id: str
-    branch: str
-    script_path: str
-    description: str
-    parameters: Sequence[PipelineParameter] = ()
-
-
-@dataclass(frozen=True)
-class PipelineItem:
-    full_name: str
-    url: str
-    owner: str | None  # the landing zone named by its marker, if any
-    is_folder: bool
-
-
-class PipelineServer(Protocol):
-    def find_item(self, full_name: str) -> PipelineItem | None: ...
-
-    def ensure_folder(self, full_name: str, description: str, owner: str) -> str:
-        """Create the folder `a/b/c` carrying `owner`'s marker; returns its URL.
-
-        Missing parents are created unmarked and existing parents are never changed. An
-        existing leaf is accepted only with `owner`'s marker; otherwise ForeignResource.
-        """
-        ...
-
-    def ensure_pipeline(self, full_name: str, definition: PipelineDefinition, owner: str) -> str:
-        """Create the pipeline with `owner`'s marker, or update it if it carries that marker."""
-        ...
-
-    def trigger_build(self, full_name: str, parameters: Mapping[str, str]) -> QueuedBuild: ...
-
-    def build_url(self, queued: QueuedBuild) -> str | None:
-        """The build's URL once its queue item has left the queue; None while it waits."""
-        ...
-
-    def push_hook_url(self, clone_url: str) -> str:
-        """Where a repository host posts on every push so the jobs of `clone_url` build.
-
-        It may carry a credential: never log it or store it outside the repository host.
-        """
-        ...
-
-    def job_url(self, full_name: str) -> str: ...
-
-    def delete_item(self, full_name: str, owner: str) -> None:
-        """Delete it if it carries `owner`'s marker; gone is fine; otherwise ForeignResource."""
+    def commit_url(self, repository: Repository, commit_id: str) -> str:
+        """Where people look at one commit of the repository."""
         ...
 
 
@@ -274,6 +243,23 @@ class ApprovalRequest:
 
 
 @dataclass(frozen=True)
+class Decider:
+    """An approver whose answer is the decision, as the approval desk's user record has them."""
+
+    user_name: str
+    name: str = ""
+    email: str = ""
+
+    def is_person(self, email: str, user_ref: str | None) -> bool:
+        """Whether this approver is the person with this email or Backstage user reference
+        (`user:default/jane.doe` matches the user name `jane.doe`)."""
+        same_email = bool(self.email) and self.email.casefold() == email.casefold()
+        login = user_ref.rsplit("/", 1)[-1].removeprefix("user:") if user_ref else ""
+        same_login = bool(login) and self.user_name.casefold() == login.casefold()
+        return same_email or same_login
+
+
+@dataclass(frozen=True)
 class ApprovalRecord:
     sys_id: str  # the record the decision is read from (a requested item)
     number: str
@@ -283,6 +269,7 @@ class ApprovalRecord:
     notes: Sequence[str] = field(default_factory=tuple)
     request_number: str = ""  # the request (REQ) the item belongs to, where there is one
     decided_by: Sequence[str] = field(default_factory=tuple)  # who approved or rejected
+    deciders: tuple[Decider, ...] = ()  # the same people, with their user names and emails
 
 
 class ApprovalDesk(Protocol):
@@ -292,7 +279,12 @@ class ApprovalDesk(Protocol):
 
     def add_work_note(self, sys_id: str, note: str) -> None: ...
 
-    def close_request(self, sys_id: str, *, succeeded: bool, note: str) -> None: ...
+    def close_request(
+        self, sys_id: str, *, succeeded: bool, note: str, work_note: str | None = None
+    ) -> None:
+        """Close the request with `note`; `work_note`, if given, goes on it in the same update,
+        once (a replay finds it there)."""
+        ...
 
     def cancel_request(self, sys_id: str, note: str) -> None:
         """Withdraw the request and every approval still asked of an approver."""

@@ -6,16 +6,13 @@ from dataclasses import dataclass
 
 from landingzone.config import Settings
 from landingzone.integrations.backstage.plugin import BackstagePortal
-from landingzone.integrations.base import (
-    ApprovalDesk,
-    DeveloperPortal,
-    Mailer,
-    PipelineServer,
-    RepositoryHost,
-)
+from landingzone.integrations.base import ApprovalDesk, DeveloperPortal, Mailer, RepositoryHost
 from landingzone.integrations.bitbucket.plugin import BitbucketRepositoryHost
+from landingzone.integrations.changes import ChangeDesk
 from landingzone.integrations.jenkins.plugin import JenkinsPipelineServer
 from landingzone.integrations.mail.plugin import SmtpMailer
+from landingzone.integrations.pipelines import PipelineServer
+from landingzone.integrations.servicenow.change_desk import ServiceNowChangeDesk
 from landingzone.integrations.servicenow.desk import approval_desk
 
 
@@ -26,6 +23,7 @@ class Integrations:
     approvals: ApprovalDesk
     mailer: Mailer
     portal: DeveloperPortal | None  # None: no Backstage API configured
+    changes: ChangeDesk
 
 
 def build_portal(settings: Settings) -> DeveloperPortal | None:
@@ -43,4 +41,5 @@ def build_integrations(settings: Settings) -> Integrations:
         approvals=approval_desk(settings.servicenow, timeout_s=timeout_s),
         mailer=SmtpMailer(settings.smtp, timeout_s=timeout_s),
         portal=build_portal(settings),
+        changes=ServiceNowChangeDesk(settings.servicenow, timeout_s=timeout_s),
     )

@@ -7,9 +7,11 @@ import secrets
 
 from dbos import DBOS, SetWorkflowID
 
+from landingzone.audit.models import Action, Actor, AuditEntry, Outcome
 from landingzone.integrations.base import PermanentError, RepositoryAddress
 from landingzone.landing_zone import workspace
 from landingzone.landing_zone.compensation import cancel_workflow
+from landingzone.landing_zone.door import Refusal, door_refusals
 from landingzone.landing_zone.models import (
     STAGES,
     ErrorView,
@@ -38,10 +40,29 @@ from landingzone.landing_zone.workflows import (
     provisioning_id,
     workflow_id,
 )
+from landingzone.promotion import lifecycle as promotion_lifecycle
+from landingzone.promotion import links
 
 log = logging.getLogger("landingzone.lifecycle")
 LIVE_WORKFLOW = {"PENDING", "ENQUEUED"}
 SUBMITTED_WITH = "__submitted_with__"  # kept beside the request, outside its identity
+
+
+class DoorRefused(Exception):
+    """Bitbucket says the request cannot be made: a name taken by others, an unknown group."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        super().__init__("; ".join(r.message for r in refusals))
+        self.status = refusals[0].status
+        self.refusals = [r for r in refusals if r.status == self.status]
+
+
+def check_at_the_door(runtime: Runtime, request: LandingZoneRequest) -> None:
+    """DoorRefused when Bitbucket says no; silence when it says yes or cannot say."""
+    plan = make_plan("lz_door", request, runtime.configuration.platform, runtime.classes)
+    refusals = door_refusals(runtime, plan, None)
+    if refusals:
+        raise DoorRefused(refusals)
 
 
 class Conflict(Exception):
@@ -53,7 +74,7 @@ class Conflict(Exception):
 
 def status_url(runtime: Runtime, landing_zone_id: str) -> str:
     """Where people follow a landing zone: its row on the dashboard."""
-    return f"{runtime.configuration.settings.public_url}/#{landing_zone_id}"
+    return links.landing_zone_page(runtime.configuration.settings.public_url, landing_zone_id)
 
 
 def submit(
@@ -61,11 +82,15 @@ def submit(
     request: LandingZoneRequest,
     key: str | None,
     submitted_with: str | None = None,
+    requested_by: Actor | None = None,
+    basis: str = "",
 ) -> tuple[Record, bool]:
     """Accept a request; returns the landing zone and whether it is new.
 
-    `submitted_with` is the fingerprint of the token that sent it; it is not part of the
-    request's identity, so a retry with another of the service's tokens is the same request.
+    `submitted_with` names the caller that sent it; it is not part of the request's
+    identity, so a retry by another caller (or with a rotated token) is the same request.
+    A new landing zone is stored with the audit entry of its request by `requested_by`, who was
+    admitted on `basis`.
     """
     check_request(request, runtime.configuration.platform, runtime.classes)
     payload = request.model_dump(mode="json", by_alias=True)
@@ -76,16 +101,33 @@ def submit(
     taken = Conflict("name", f"a landing zone named '{request.name}' exists in {request.tenant}")
     if store.active_with_name(request.tenant, request.name) is not None:
         raise taken
+    check_at_the_door(runtime, request)
     landing_zone_id = "lz_" + secrets.token_hex(10)
+    entry = None
+    if requested_by is not None:
+        detail = {**request_facts(request), "basis": basis, "submitted_with": submitted_with}
+        entry = AuditEntry(
+            Action.REQUESTED, Outcome.ACCEPTED, requested_by, landing_zone_id, detail
+        )
     try:
         stored = {**payload, SUBMITTED_WITH: submitted_with} if submitted_with else payload
-        record = store.insert(landing_zone_id, stored, digest, key)
+        record = store.insert(landing_zone_id, stored, digest, key, entry)
     except DuplicateKey as duplicate:
         return _same_or_conflict(duplicate.existing, digest), False
     except NameTaken:
         raise taken from None
     start(runtime, record.id, 0)
     return record, True
+
+
+def request_facts(request: LandingZoneRequest) -> dict[str, str]:
+    """What the audit trail says of a request: what was asked for, where, for whom."""
+    return {
+        "name": request.name,
+        "tenant": request.tenant,
+        "class": request.class_,
+        "owner": request.owner_ref,
+    }
 
 
 def _same_or_conflict(existing: Record, digest: str) -> Record:
@@ -160,7 +202,8 @@ def cancel(runtime: Runtime, record: Record) -> None:
         raise Conflict("status", f"a {record.status.value} landing zone cannot be cancelled")
     for running in _workflows_of(record)[:-1]:
         if DBOS.get_workflow_status(running) is not None:
-            DBOS.cancel_workflow(running)
+            # Children too: the calls a stage makes side by side are workflows of their own.
+            DBOS.cancel_workflow(running, cancel_children=True)
     with SetWorkflowID(cancel_id(record.id)):
         DBOS.start_workflow(
             cancel_workflow,
@@ -170,15 +213,16 @@ def cancel(runtime: Runtime, record: Record) -> None:
         )
 
 
-def retry(runtime: Runtime, record: Record) -> None:
-    """A failed landing zone runs again; a waiting one makes its next attempt now."""
+def retry(runtime: Runtime, record: Record) -> str:
+    """A failed landing zone runs again (`rerun`); a waiting one makes its next attempt now
+    (`now`)."""
     waits = [s.waiting for s in runtime.store.steps.of(record.id) if s.waiting]
     if waits and not record.status.terminal:
         for wait in waits:
             target = str(wait.get("workflow_id", ""))
             if _status(target) in LIVE_WORKFLOW:
                 DBOS.send(target, "now", topic=RETRY_NOW_TOPIC)
-        return
+        return "now"
     if record.status is not Status.FAILED:
         raise Conflict(
             "status",
@@ -198,11 +242,15 @@ def retry(runtime: Runtime, record: Record) -> None:
         error_message=None,
     )
     start(runtime, record.id, run_number)
+    return "rerun"
 
 
 def preview(runtime: Runtime, request: LandingZoneRequest) -> Preview:
     plan = make_plan("lz_preview", request, runtime.configuration.platform, runtime.classes)
-    # A dry run asks Bitbucket nothing; the addresses only appear in files' contents.
+    refusals = door_refusals(runtime, plan, None)  # reads only; creates nothing
+    if refusals:
+        raise DoorRefused(refusals)
+    # The addresses only appear in files' contents: a dry run asks Bitbucket for none.
     addresses = workspace.Addresses(
         _preview_address(plan.name), _preview_address(f"{plan.name}-env")
     )
@@ -262,7 +310,18 @@ def view(runtime: Runtime, record: Record) -> LandingZoneView:
         if record.error_step
         else None,
         waiting=[WaitView.model_validate(row.waiting) for row in steps.values() if row.waiting],
+        template_version=record.template_version,
+        promotions=promotion_lifecycle.summaries(runtime, record.id),
     )
 
 
-__all__ = ["Conflict", "RequestRejected", "cancel", "preview", "retry", "submit", "view"]
+__all__ = [
+    "Conflict",
+    "DoorRefused",
+    "RequestRejected",
+    "cancel",
+    "preview",
+    "retry",
+    "submit",
+    "view",
+]

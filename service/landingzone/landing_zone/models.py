@@ -9,6 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from landingzone.promotion.models import PromotionSummary
+from landingzone.rendering.values import check_text
+
 NAME_PATTERN = r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 OWNER_PATTERN = r"^(?:group:)?(?:[a-z0-9][a-z0-9_-]{0,62}/)?[a-z0-9][a-z0-9._-]{0,62}$"
 CLASS_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
@@ -72,7 +75,21 @@ class Requester(BaseModel):
     @field_validator("name")
     @classmethod
     def _plain_name(cls, value: str) -> str:
-        return _no_control_characters(value, allow_newlines=False)
+        _no_control_characters(value, allow_newlines=False)
+        # It becomes a commit's author and an email's greeting: no bidirectional override
+        # may make it read otherwise than it is.
+        problem = check_text(value, multiline=False, max_length=200)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _address_alone(cls, value: object) -> object:
+        # `Jane <jane@example.com>` would be kept as its address alone: not what was sent.
+        if isinstance(value, str) and ("<" in value or ">" in value):
+            raise ValueError("must be an address alone, without a name in angle brackets")
+        return value
 
 
 class LandingZoneRequest(BaseModel):
@@ -162,9 +179,11 @@ class LandingZoneView(BaseModel):
     )
     submitted_with: str | None = Field(
         default=None,
-        description="Fingerprint of the API token that submitted the request "
-        "(`sha256:` and the first 16 hex digits of its SHA-256), never the token.",
-        examples=["sha256:5f1e2b0c9a7d4e31"],
+        description="The caller that submitted the request: a configured caller's name "
+        "(LZ_API_CALLERS) or the identity provider's client id, never its token. Landing "
+        "zones submitted before callers had names show their token's fingerprint "
+        "(`sha256:` and 16 hex digits).",
+        examples=["backstage"],
     )
     status: Status
     created_at: datetime
@@ -174,6 +193,15 @@ class LandingZoneView(BaseModel):
     error: ErrorView | None = None
     waiting: list[WaitView] = Field(
         default_factory=list, description="Steps waiting out a downstream outage, if any."
+    )
+    template_version: str | None = Field(
+        default=None,
+        description="The version of the class's template the default branch is at: the one "
+        "rendered, or the target of the last update pull request merged. None until rendered.",
+        examples=["1.0.0"],
+    )
+    promotions: list[PromotionSummary] = Field(
+        default_factory=list, description="Its promotions, newest first."
     )
 
 
@@ -221,6 +249,9 @@ class ClassView(BaseModel):
     title: str
     description: str
     parameters: dict[str, Any]
+    version: str | None = Field(
+        default=None, description="The template version new landing zones get, and updates target."
+    )
 
 
 class ClassList(BaseModel):

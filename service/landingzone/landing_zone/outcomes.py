@@ -18,8 +18,13 @@ from landingzone.landing_zone.service import Plan
 from landingzone.landing_zone.stages import StageFailed
 
 
-def finish_rejected(run: Run, plan: Plan, record: ApprovalRecord, status_url: str) -> str:
-    reason = "approval expired" if record.decision == "cancelled" else "rejected by the approver"
+def finish_rejected(
+    run: Run, plan: Plan, record: ApprovalRecord, status_url: str, refusal: str | None = None
+) -> str:
+    """Rejected in ServiceNow, expired, or an approval the service refuses (`refusal`)."""
+    reason = refusal or (
+        "approval expired" if record.decision == "cancelled" else "rejected by the approver"
+    )
     skip_remaining(run)
     set_status(run, Status.REJECTED, ("approve", reason))
     links = {"approval": record.url}

@@ -89,7 +89,7 @@ def notify_in_portal(
         run,
         key,
         stage,
-        f"notify: Backstage notification sent to {plan.requester_ref}",
+        "notify: Backstage notification sent to the requester",
         {"recipient": plan.requester_ref},
     )
 

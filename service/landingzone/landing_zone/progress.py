@@ -40,7 +40,13 @@ def stage_started(run: Run, stage: str) -> None:
 
 
 @DBOS.step()
-def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) -> None:
+def stage_finished(
+    run: Run,
+    stage: str,
+    message: str,
+    skipped: bool = False,
+    data: Mapping[str, Any] | None = None,
+) -> None:
     store = runtime.current().store
     status = StepStatus.SKIPPED if skipped else StepStatus.SUCCEEDED
     store.steps.finished(run.landing_zone_id, stage, status)
@@ -50,11 +56,12 @@ def stage_finished(run: Run, stage: str, message: str, skipped: bool = False) ->
         step=stage,
         kind="step_skipped" if skipped else "step_succeeded",
         message=message,
+        data=data,
     )
 
 
 @DBOS.step()
-def stage_failed(run: Run, stage: str, message: str) -> None:
+def stage_failed(run: Run, stage: str, message: str, data: Mapping[str, Any] | None = None) -> None:
     store = runtime.current().store
     store.steps.finished(run.landing_zone_id, stage, StepStatus.FAILED)
     store.events.append(
@@ -63,6 +70,7 @@ def stage_failed(run: Run, stage: str, message: str) -> None:
         step=stage,
         kind="step_failed",
         message=f"{stage}: {message}",
+        data=data,
     )
 
 

@@ -27,6 +27,7 @@ RETRY_NOW_TOPIC = "retry-now"
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R", bound=Run)  # the run a step belongs to: a landing zone's, or a promotion's
 
 
 @dataclass(frozen=True)
@@ -79,23 +80,25 @@ class Outcome(Generic[T]):
 
 def external(
     system: str,
-) -> Callable[[Callable[Concatenate[Run, str, P], T]], Callable[Concatenate[Run, str, P], T]]:
+) -> Callable[[Callable[Concatenate[R, str, P], T]], Callable[Concatenate[R, str, P], T]]:
     """Make `call(run, stage, ...)` one durable step whose transient faults are waited out."""
 
     def decorate(
-        call: Callable[Concatenate[Run, str, P], T],
-    ) -> Callable[Concatenate[Run, str, P], T]:
+        call: Callable[Concatenate[R, str, P], T],
+    ) -> Callable[Concatenate[R, str, P], T]:
         @DBOS.step(name=f"{call.__module__}.{call.__qualname__}")
         def attempt(
-            run: Run, stage: str, force: bool, *args: P.args, **kwargs: P.kwargs
+            run: R, stage: str, force: bool, *args: P.args, **kwargs: P.kwargs
         ) -> Outcome[T]:
-            breaker = runtime.current().breakers[system]
+            live = runtime.current()
+            breaker = live.breakers[system]
             wait = breaker.admit(force)
             if wait is not None:
                 known = breaker.last_error or f"{system}: unavailable"
                 return Outcome(fault=Fault(system, known, wait, reached=False))
             try:
-                value = call(run, stage, *args, **kwargs)
+                with live.call_limits.slot(system):
+                    value = call(run, stage, *args, **kwargs)
             except TransientError as error:
                 breaker.failed(str(error))
                 return Outcome(fault=Fault(system, str(error), error.retry_after, reached=True))
@@ -105,7 +108,7 @@ def external(
             breaker.succeeded()
             return Outcome(value=value)
 
-        def waited(run: Run, stage: str, *args: P.args, **kwargs: P.kwargs) -> T:
+        def waited(run: R, stage: str, *args: P.args, **kwargs: P.kwargs) -> T:
             return wait_out(
                 run,
                 stage,

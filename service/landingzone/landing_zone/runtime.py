@@ -6,14 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from landingzone.config import Configuration
-from landingzone.integrations.base import (
-    ApprovalDesk,
-    DeveloperPortal,
-    Mailer,
-    PipelineServer,
-    RepositoryHost,
-)
+from landingzone.integrations.base import ApprovalDesk, DeveloperPortal, Mailer, RepositoryHost
+from landingzone.integrations.changes import ChangeDesk
+from landingzone.integrations.pipelines import PipelineServer
 from landingzone.landing_zone.breakers import Breakers
+from landingzone.landing_zone.call_limits import CallLimits
 from landingzone.landing_zone.store import Store
 from landingzone.rendering.classes import ProjectClass
 
@@ -28,7 +25,9 @@ class Runtime:
     approvals: ApprovalDesk
     mailer: Mailer
     portal: DeveloperPortal | None = None  # None: no Backstage API configured
+    changes: ChangeDesk | None = None  # the change desk promotions open their changes on
     breakers: Breakers = field(default_factory=lambda: Breakers(5, 30.0))
+    call_limits: CallLimits = field(default_factory=lambda: CallLimits(8))
 
 
 _runtime: Runtime | None = None

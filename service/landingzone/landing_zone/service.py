@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from landingzone.config import PlatformConfig
-from landingzone.integrations.base import PipelineDefinition, PipelineParameter, Repository
+from landingzone.integrations.base import Repository
+from landingzone.integrations.pipelines import PipelineDefinition, PipelineParameter
 from landingzone.landing_zone.models import DerivedNames, LandingZoneRequest, RepositoryName
+from landingzone.platform_config import PlatformConfig
 from landingzone.rendering.classes import ParameterError, ProjectClass, validate_parameters
-from landingzone.rendering.environments import ENVIRONMENT_NAMES
 from landingzone.rendering.values import TEXT_RULES, check_fields
 
 
@@ -186,5 +186,5 @@ def make_plan(
         branch_restrictions=tuple(defaults.branch_restrictions),
         failure_policy=defaults.failure_policy,
         environment_scopes=platform.environment_scopes(request.tenant, request.name),
-        environments=ENVIRONMENT_NAMES,
+        environments=platform.environment_names,
     )

@@ -10,8 +10,9 @@ on it; the workflow engine's own control exceptions (a cancel) pass through unto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from dbos import error as dbos_error
 
@@ -50,9 +51,10 @@ class Stage:
         self.name = name
         self.ended = False
 
-    def finished(self, message: str) -> None:
+    def finished(self, message: str, data: Mapping[str, Any] | None = None) -> None:
+        """Personal data (who approved) goes in `data`: the message is logged, `data` is not."""
         self._ending()
-        stage_finished(self.run, self.name, message)
+        stage_finished(self.run, self.name, message, data=data)
         self.ended = True
 
     def skipped(self, message: str) -> None:
@@ -61,10 +63,10 @@ class Stage:
         stage_finished(self.run, self.name, message, skipped=True)
         self.ended = True
 
-    def failed(self, message: str) -> None:
+    def failed(self, message: str, data: Mapping[str, Any] | None = None) -> None:
         """An outcome that ends the stage without an error, e.g. a rejection."""
         self._ending()
-        stage_failed(self.run, self.name, message)
+        stage_failed(self.run, self.name, message, data)
         self.ended = True
 
     def _ending(self) -> None:

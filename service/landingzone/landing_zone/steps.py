@@ -12,6 +12,7 @@ from typing import Any
 
 from dbos import DBOS
 
+from landingzone.audit.models import AuditEntry
 from landingzone.integrations.base import (
     ApprovalRecord,
     ApprovalRequest,
@@ -20,15 +21,16 @@ from landingzone.integrations.base import (
     InitialCommit,
     MailMessage,
     PermanentError,
-    PipelineDefinition,
-    QueuedBuild,
     Repository,
 )
+from landingzone.integrations.pipelines import PipelineDefinition, QueuedBuild
 from landingzone.landing_zone import runtime, workspace
-from landingzone.landing_zone.models import LandingZoneRequest
+from landingzone.landing_zone.approval_rules import decision_entry
+from landingzone.landing_zone.folder_settings import folder_settings
 from landingzone.landing_zone.progress import Run
 from landingzone.landing_zone.resilience import external
 from landingzone.landing_zone.service import Plan, RequestRejected, make_plan
+from landingzone.landing_zone.together import side_by_side
 from landingzone.landing_zone.workspace import ENVIRONMENT, PROJECT, Addresses, Rendered
 
 PROJECT_PUSHED = "project_pushed"  # resources flag: the point of no return has been passed
@@ -40,9 +42,7 @@ def load_plan(run: Run) -> Plan:
     record = rt.store.get(run.landing_zone_id)
     if record is None:
         raise PermanentError("landing-zone", f"landing zone {run.landing_zone_id} is gone")
-    request = LandingZoneRequest.model_validate(
-        {k: v for k, v in record.request.items() if not k.startswith("__")}
-    )
+    request = record.landing_zone_request()
     try:
         return make_plan(run.landing_zone_id, request, rt.configuration.platform, rt.classes)
     except RequestRejected as error:
@@ -54,6 +54,13 @@ def check_repository_free(run: Run, stage: str, project: str, slug: str) -> None
     found = runtime.current().repositories.find_repository(project, slug)
     if found is not None and found.owner != run.landing_zone_id:
         raise ForeignResource("bitbucket", f"repository {project}/{slug}", found.owner)
+
+
+@external("bitbucket")
+def check_group_known(run: Run, stage: str, group: str) -> None:
+    # Before anything is made: the repository stage grants this group, after the push.
+    if runtime.current().repositories.group_exists(group) is False:
+        raise PermanentError("bitbucket", f"Bitbucket knows no group '{group}'")
 
 
 @external("jenkins")
@@ -106,12 +113,22 @@ def open_request(run: Run, stage: str, plan: Plan, link: str) -> ApprovalRecord:
         )
     )
     rt.store.merge(run.landing_zone_id, "resources", {"request_sys_id": record.sys_id})
+    _audit_decision(plan, record)
     return record
 
 
 @external("servicenow")
-def read_request(run: Run, stage: str, sys_id: str) -> ApprovalRecord:
-    return runtime.current().approvals.get_request(sys_id)
+def read_request(run: Run, stage: str, plan: Plan, sys_id: str) -> ApprovalRecord:
+    """The request as ServiceNow has it now; a decision is recorded in the audit trail once."""
+    record = runtime.current().approvals.get_request(sys_id)
+    _audit_decision(plan, record)
+    return record
+
+
+def _audit_decision(plan: Plan, record: ApprovalRecord) -> None:
+    entry = decision_entry(plan, record)
+    if entry is not None:
+        runtime.current().store.audit.append(entry)  # once: the entry's key is the request's
 
 
 @external("servicenow")
@@ -120,13 +137,23 @@ def add_work_note(run: Run, stage: str, sys_id: str, text: str) -> None:
 
 
 @external("servicenow")
-def close_request(run: Run, stage: str, sys_id: str, succeeded: bool, text: str) -> None:
-    runtime.current().approvals.close_request(sys_id, succeeded=succeeded, note=text)
+def close_request(
+    run: Run, stage: str, sys_id: str, succeeded: bool, text: str, work_note: str | None = None
+) -> None:
+    runtime.current().approvals.close_request(
+        sys_id, succeeded=succeeded, note=text, work_note=work_note
+    )
 
 
 @external("servicenow")
-def cancel_request(run: Run, stage: str, sys_id: str, text: str) -> None:
-    runtime.current().approvals.cancel_request(sys_id, text)
+def cancel_request(
+    run: Run, stage: str, sys_id: str, text: str, entry: AuditEntry | None = None
+) -> None:
+    """Withdraw the request; `entry` says why in the audit trail, once it is withdrawn."""
+    rt = runtime.current()
+    rt.approvals.cancel_request(sys_id, text)
+    if entry is not None:
+        rt.store.audit.append(entry)
 
 
 @DBOS.step()
@@ -154,6 +181,9 @@ def active_stage(run: Run) -> str:
 def locate_repositories(run: Run, stage: str, plan: Plan) -> Addresses:
     host = runtime.current().repositories
     project, environment = plan.names.repository, plan.names.environment_repository
+    if project.project == environment.project:
+        both = host.locate_repositories(project.project, (project.slug, environment.slug))
+        return Addresses(project=both[0], environment=both[1])
     return Addresses(
         project=host.locate_repository(project.project, project.slug),
         environment=host.locate_repository(environment.project, environment.slug),
@@ -162,8 +192,17 @@ def locate_repositories(run: Run, stage: str, plan: Plan) -> Addresses:
 
 @DBOS.step()
 def render(run: Run, plan: Plan, request_number: str, addresses: Addresses) -> Rendered:
-    """Both repositories' trees, into this replica's scratch area; only a summary is kept."""
-    return workspace.render_run(run, plan, request_number, addresses)
+    """Both repositories' trees, into this replica's scratch area; only a summary is kept.
+
+    The landing zone records the template version and the answers it was rendered with, the
+    same its `.landingzone-answers.yml` holds: template updates start from them.
+    """
+    rendered = workspace.render_run(run, plan, request_number, addresses)
+    rt = runtime.current()
+    answers = workspace.project_context(plan, request_number, addresses).answer_values()
+    version = rt.classes[plan.class_id].version or None
+    rt.store.update(run.landing_zone_id, template_version=version, template_answers=answers)
+    return rendered
 
 
 @external("bitbucket")
@@ -223,11 +262,13 @@ def _rendered_for(
     return workspace.tree(run, plan, rendered, kind)
 
 
+@side_by_side
 @external("bitbucket")
 def set_default_branch(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
     runtime.current().repositories.set_default_branch(repository, plan.default_branch)
 
 
+@side_by_side
 @external("bitbucket")
 def restrict_branches(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
     settings = runtime.current().configuration.settings
@@ -242,11 +283,13 @@ def restrict_branches(run: Run, stage: str, plan: Plan, repository: Repository) 
     runtime.current().repositories.ensure_branch_restrictions(repository, restrictions)
 
 
+@side_by_side
 @external("bitbucket")
 def grant_owner(run: Run, stage: str, plan: Plan, repository: Repository) -> None:
     runtime.current().repositories.grant_group(repository, plan.owner_group, plan.owner_permission)
 
 
+@side_by_side
 @external("bitbucket")
 def ensure_push_hook(run: Run, stage: str, repository: Repository) -> None:
     rt = runtime.current()
@@ -276,11 +319,13 @@ def ensure_folder(run: Run, stage: str, plan: Plan) -> str:
         plan.names.jenkins_folder,
         f"Pipelines of {plan.name}, owned by {plan.owner_ref}",
         run.landing_zone_id,
+        folder_settings(plan, run.landing_zone_id, rt.configuration.settings),
     )
     rt.store.merge(run.landing_zone_id, "resources", {"jenkins_folder": plan.names.jenkins_folder})
     return url
 
 
+@side_by_side
 @external("jenkins")
 def ensure_pipeline(run: Run, stage: str, full_name: str, definition: PipelineDefinition) -> str:
     return runtime.current().pipelines.ensure_pipeline(full_name, definition, run.landing_zone_id)

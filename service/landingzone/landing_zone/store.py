@@ -17,11 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from landingzone import migrations
+from landingzone.audit.log import AuditLog, emit
+from landingzone.audit.models import AuditEntry
 from landingzone.landing_zone.event_log import EventLog
-from landingzone.landing_zone.models import STAGES, Status, StepStatus
+from landingzone.landing_zone.models import STAGES, LandingZoneRequest, Status, StepStatus
 from landingzone.landing_zone.step_log import StepLog
 from landingzone.landing_zone.tables import aware, landing_zones, now, steps, writing
 from landingzone.migrations import Migration
+from landingzone.promotion.store import CredentialStore, PromotionStore
 
 ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.PROVISIONING)
 RELEASES_NAME = (Status.REJECTED, Status.CANCELLED)
@@ -39,6 +42,14 @@ class Record:
     run: int
     created_at: datetime
     updated_at: datetime
+    template_version: str | None = None
+    template_answers: dict[str, Any] | None = None
+
+    def landing_zone_request(self) -> LandingZoneRequest:
+        """The request as it was accepted, without the service's own `__` bookkeeping keys."""
+        return LandingZoneRequest.model_validate(
+            {k: v for k, v in self.request.items() if not k.startswith("__")}
+        )
 
     @classmethod
     def from_row(cls, row: sa.Row[Any]) -> Record:
@@ -53,6 +64,8 @@ class Record:
             run=row.run,
             created_at=aware(row.created_at) or now(),
             updated_at=aware(row.updated_at) or now(),
+            template_version=row.template_version,
+            template_answers=dict(row.template_answers) if row.template_answers else None,
         )
 
 
@@ -78,6 +91,9 @@ class Store:
         self.engine = engine
         self.events = EventLog(engine)
         self.steps = StepLog(engine)
+        self.promotions = PromotionStore(engine)
+        self.credentials = CredentialStore(engine)
+        self.audit = AuditLog(engine)
 
     def create_schema(self) -> Migration:
         """Bring our tables to the newest revision (see landingzone.migrations)."""
@@ -91,8 +107,15 @@ class Store:
     # ------------------------------------------------------------ landing zones
 
     def insert(
-        self, landing_zone_id: str, request: Mapping[str, Any], request_hash: str, key: str | None
+        self,
+        landing_zone_id: str,
+        request: Mapping[str, Any],
+        request_hash: str,
+        key: str | None,
+        audit_entry: AuditEntry | None = None,
     ) -> Record:
+        """Store a new landing zone and, in the same transaction, the audit entry of its
+        request: one is never kept without the other."""
         stamp = now()
         row = {
             "id": landing_zone_id,
@@ -127,6 +150,7 @@ class Store:
                         for position, stage in enumerate(STAGES)
                     ],
                 )
+                audited = self.audit.insert(tx, audit_entry) if audit_entry else None
         except sa.exc.IntegrityError:
             existing = self.by_idempotency_key(key) if key else None
             if existing is not None:
@@ -134,6 +158,8 @@ class Store:
             if self.active_with_name(request["tenant"], request["name"]) is not None:
                 raise NameTaken(row["name_claim"]) from None
             raise
+        if audited is not None:
+            emit(audited)
         record = self.get(landing_zone_id)
         assert record is not None
         return record

@@ -4,7 +4,8 @@
 
 `landing_zone_workflow` plans and gets the approval, then hands over to `provision_workflow`
 on the bounded provisioning queue; the environment repository is made by a workflow of its own,
-side by side with the project repository. Every side effect happens in a step (steps.py,
+side by side with the project repository, and within a stage the calls that do not depend on
+each other go out side by side too (together.py). Every side effect happens in a step (steps.py,
 progress.py). Whatever goes wrong ends in a terminal status (outcomes.py): a failure before the
 point of no return (the project repository pushed) undoes what this landing zone made; after
 it, everything is kept and `/retry` resumes.
@@ -16,19 +17,21 @@ from dataclasses import dataclass
 
 from dbos import DBOS, SetWorkflowID, WorkflowHandle
 
-from landingzone.integrations.base import ApprovalRecord, QueuedBuild, Repository
+from landingzone.integrations.base import Repository
+from landingzone.integrations.pipelines import QueuedBuild
 from landingzone.landing_zone import runtime, steps, workspace
+from landingzone.landing_zone.approval import stage_approve
 from landingzone.landing_zone.models import Status
 from landingzone.landing_zone.notifications import outcome_message
 from landingzone.landing_zone.outcomes import finish_failed, finish_rejected, tell_it_failed
 from landingzone.landing_zone.portal import notify_in_portal, register_in_catalog
 from landingzone.landing_zone.progress import Run, add_links, note, set_status
-from landingzone.landing_zone.resilience import durable_clock
 from landingzone.landing_zone.service import Plan
 from landingzone.landing_zone.stages import StageFailed, failure_message, is_engine_control, stage
+from landingzone.landing_zone.together import side, together
 from landingzone.landing_zone.workspace import Rendered
+from landingzone.promotion.credentials import issue_promotion_credential
 
-APPROVAL_TOPIC = "approval"
 INTAKE_QUEUE = "intake"
 PROVISIONING_QUEUE = "provisioning"
 FIRST_BUILD_POLL_CEILING_S = 10.0
@@ -65,9 +68,10 @@ def landing_zone_workflow(
     if plan is None:
         return Status.FAILED.value
     try:
-        record = stage_approve(run, plan, status_url, approval_poll_s, expiry_s)
-        if record.decision != "approved":
-            return finish_rejected(run, plan, record, status_url)
+        decided = stage_approve(run, plan, status_url, approval_poll_s, expiry_s)
+        record = decided.record
+        if not decided.approved:
+            return finish_rejected(run, plan, record, status_url, decided.refusal)
         set_status(run, Status.PROVISIONING)
         _provision_on_queue(run, plan, Ticket(record.sys_id, record.number), status_url)
         return Status.COMPLETED.value
@@ -118,6 +122,7 @@ def stage_plan(run: Run, status_url: str) -> Plan | None:
             for repository in (names.repository, names.environment_repository):
                 steps.check_repository_free(run, current.name, repository.project, repository.slug)
             steps.check_folder_free(run, current.name, names.jenkins_folder)
+            steps.check_group_known(run, current.name, plan.owner_group)
             current.finished(f"plan: names {names.repository.project}/{plan.name} are free")
     except StageFailed as failure:
         set_status(run, Status.FAILED, ("plan", failure.message))
@@ -125,61 +130,6 @@ def stage_plan(run: Run, status_url: str) -> Plan | None:
             tell_it_failed(run, plan, failure.message, status_url)
         return None
     return plan
-
-
-def stage_approve(
-    run: Run, plan: Plan, status_url: str, poll_s: float, expiry_s: float
-) -> ApprovalRecord:
-    """Open the ServiceNow request; if policy asks for approval, wait durably for the decision."""
-    with stage(run, "approve") as current:
-        record = steps.open_request(run, current.name, plan, status_url)
-        add_links(run, approval_links(record))
-        if not plan.approval_required:
-            current.skipped(f"approve: {record.number} approved by policy")
-            return record
-        set_status(run, Status.PENDING_APPROVAL)
-        note(
-            run,
-            "approval-requested",
-            current.name,
-            f"approval requested in {record.number}",
-            {"request_number": record.number, "url": record.url},
-        )
-        deadline = durable_clock() + expiry_s
-        checks = 0
-        while record.decision == "pending":
-            remaining = deadline - durable_clock()
-            if remaining <= 0:
-                steps.cancel_request(
-                    run, current.name, record.sys_id, "Approval expired; landing zone withdrawn."
-                )
-                current.failed("approval expired")
-                return ApprovalRecord(record.sys_id, record.number, record.url, "cancelled")
-            nudge = DBOS.recv(APPROVAL_TOPIC, timeout_seconds=min(poll_s, remaining))
-            record = steps.read_request(run, current.name, record.sys_id)
-            checks += 1
-            if nudge is not None:
-                note(
-                    run,
-                    f"callback-{checks}",
-                    current.name,
-                    f"ServiceNow called back; {record.number} reads {record.decision}",
-                    {"decision": record.decision},
-                )
-        by = f" by {', '.join(record.decided_by)}" if record.decided_by else ""
-        if record.decision == "approved":
-            current.finished(f"approve: {record.number} approved{by}")
-        else:
-            current.failed(f"{record.number} {record.decision}{by}")
-        return record
-
-
-def approval_links(record: ApprovalRecord) -> dict[str, str]:
-    """The requested item the decision lives on and, where there is one, its request."""
-    links = {"approval": record.url, "request_number": record.number}
-    if record.request_number:
-        links["catalog_request"] = record.request_number
-    return links
 
 
 def stage_render(run: Run, plan: Plan, ticket: Ticket) -> Rendered:
@@ -200,10 +150,14 @@ def stage_repository(run: Run, plan: Plan, rendered: Rendered) -> Repository:
         )
         add_links(run, {"repository": repository.browse_url, "clone": repository.clone_url})
         head = steps.push_project(run, current.name, plan, repository, rendered)
-        steps.set_default_branch(run, current.name, plan, repository)
-        steps.restrict_branches(run, current.name, plan, repository)
-        steps.grant_owner(run, current.name, plan, repository)
-        steps.ensure_push_hook(run, current.name, repository)
+        together(
+            run,
+            current.name,
+            side(steps.set_default_branch, plan, repository),
+            side(steps.restrict_branches, plan, repository),
+            side(steps.grant_owner, plan, repository),
+            side(steps.ensure_push_hook, repository),
+        )
         add_links(run, steps.catalog_links(plan, repository))
         current.finished(f"repository: {name.project}/{name.slug} at {head[:12]}")
     return repository
@@ -217,9 +171,13 @@ def stage_environment(run: Run, plan: Plan, rendered: Rendered) -> Repository:
             run, current.name, name.project, name.slug, f"Environments of {plan.name}"
         )
         steps.push_environment(run, current.name, plan, repository, rendered)
-        steps.set_default_branch(run, current.name, plan, repository)
-        steps.restrict_branches(run, current.name, plan, repository)
-        steps.grant_owner(run, current.name, plan, repository)
+        together(
+            run,
+            current.name,
+            side(steps.set_default_branch, plan, repository),
+            side(steps.restrict_branches, plan, repository),
+            side(steps.grant_owner, plan, repository),
+        )
         add_links(run, {"environment_repository": repository.browse_url})
         environments = ", ".join(plan.environments)
         current.finished(f"environment: {name.project}/{name.slug} with {environments}")
@@ -227,13 +185,24 @@ def stage_environment(run: Run, plan: Plan, rendered: Rendered) -> Repository:
 
 
 def stage_pipelines(run: Run, plan: Plan, repository: Repository, environment: Repository) -> None:
-    """The Jenkins folder, the build and promote pipelines, and the first build."""
+    """The Jenkins folder; in it, side by side, the promotion credential and the build and
+    promote pipelines; then the first build."""
     with stage(run, "pipelines") as current:
         steps.ensure_folder(run, current.name, plan)
         build, promote = plan.pipelines(repository, environment)
-        build_url = steps.ensure_pipeline(run, current.name, build.full_name, build.definition)
-        promote_url = steps.ensure_pipeline(
-            run, current.name, promote.full_name, promote.definition
+        credential_id, build_url, promote_url = together(
+            run,
+            current.name,
+            side(issue_promotion_credential, plan),
+            side(steps.ensure_pipeline, build.full_name, build.definition),
+            side(steps.ensure_pipeline, promote.full_name, promote.definition),
+        )
+        note(
+            run,
+            "promotion-credential",
+            current.name,
+            f"promotion credential {credential_id} issued in {plan.names.jenkins_folder}",
+            {"credential_id": credential_id},
         )
         add_links(run, {"build_pipeline": build_url, "promote_pipeline": promote_url})
         queued = steps.trigger_first_build(run, current.name, plan)
@@ -253,8 +222,9 @@ def stage_record(run: Run, ticket: Ticket) -> dict[str, str]:
     with stage(run, "record") as current:
         links = steps.current_links(run)
         summary = "Landing zone completed.\n" + "\n".join(f"{k}: {v}" for k, v in links.items())
-        steps.add_work_note(run, current.name, ticket.sys_id, summary)
-        steps.close_request(run, current.name, ticket.sys_id, True, "Landing zone provisioned.")
+        steps.close_request(
+            run, current.name, ticket.sys_id, True, "Landing zone provisioned.", summary
+        )
         current.finished(f"record: links written on {ticket.number}, request closed")
     return links
 
@@ -266,7 +236,7 @@ def stage_notify(run: Run, plan: Plan, links: dict[str, str], status_url: str) -
         steps.send_mail(run, current.name, message)
         register_in_catalog(run, current.name, links)
         notify_in_portal(run, current.name, plan, "completed", links, status_url)
-        current.finished(f"notify: email sent to {plan.requester_email}")
+        current.finished("notify: email sent to the requester", {"to": plan.requester_email})
 
 
 # ---------------------------------------------------------------- helpers
@@ -278,7 +248,10 @@ def _provision_on_queue(run: Run, plan: Plan, ticket: Ticket, status_url: str) -
         raise RuntimeError(f"the {PROVISIONING_QUEUE!r} queue is not registered")
     with SetWorkflowID(provisioning_id(run.landing_zone_id, run.number)):
         handle = queue.enqueue(provision_workflow, run, plan, ticket, status_url)
-    handle.get_result()
+    # A queued workflow's handle polls for its result (once a second unless told otherwise).
+    handle.get_result(
+        polling_interval_sec=runtime.current().configuration.settings.queue_poll_seconds
+    )
 
 
 def _settle(handle: WorkflowHandle[Repository]) -> None:

@@ -66,6 +66,7 @@ def project_context(plan: Plan, request_number: str, addresses: Addresses) -> Re
         registry=plan.registry,
         image=plan.image,
         parameters=dict(plan.parameters),
+        landing_zone_id=plan.landing_zone_id,
     )
 
 

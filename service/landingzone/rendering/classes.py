@@ -7,8 +7,9 @@ default...). The environment-repository template (`templates/environment/`) has 
 `parameters.yaml` and is not a class.
 
 Public API:
-    ProjectClass(id, title, description, template_dir, parameters_schema)   frozen
+    ProjectClass(id, title, description, template_dir, parameters_schema, version)  frozen
     load_classes(templates_root: Path) -> dict[str, ProjectClass]           cached
+    read_class(folder, class_id=None) -> ProjectClass                        one folder
     validate_parameters(project_class, values: Mapping[str, object]) -> dict[str, object]
     InputError(errors: list[tuple[str, str]])    ValueError; errors are (field path, message)
     ParameterError(InputError)                   paths look like "parameters.javaVersion"
@@ -20,15 +21,20 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, SchemaError
+from jsonschema import Draft202012Validator, SchemaError, ValidationError, validators
+
+from landingzone.rendering.values import check_text
 
 PARAMETERS_FILE = "parameters.yaml"
+MAX_TEXT = 10_000  # any one string of a request's parameters
+MAX_DEPTH = 16  # lists and mappings in lists and mappings
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _PARAMETER_KEYWORDS = frozenset(
     {
@@ -61,6 +67,7 @@ class ProjectClass:
     description: str
     template_dir: Path
     parameters_schema: dict[str, Any] = field(hash=False, compare=False)
+    version: str = ""  # the template's VERSION ("" for a template without one)
 
 
 def load_classes(templates_root: Path) -> dict[str, ProjectClass]:
@@ -75,28 +82,36 @@ def _load_classes(templates_root: Path) -> tuple[tuple[str, ProjectClass], ...]:
     found: list[tuple[str, ProjectClass]] = []
     for folder in sorted(templates_root.iterdir()):
         if (folder / PARAMETERS_FILE).is_file():
-            project_class = _read_class(folder)
+            project_class = read_class(folder)
             found.append((project_class.id, project_class))
     return tuple(found)
 
 
-def _read_class(folder: Path) -> ProjectClass:
+def read_class(folder: Path, class_id: str | None = None) -> ProjectClass:
+    """The class declared in `folder`; `class_id` when the folder is a kept version's copy."""
     declaration = yaml.safe_load((folder / PARAMETERS_FILE).read_text(encoding="utf-8"))
     if not isinstance(declaration, dict):
         raise TemplateError(f"{folder / PARAMETERS_FILE}: expected a mapping")
     if not (folder / "cookiecutter.json").is_file():
         raise TemplateError(f"{folder}: cookiecutter.json is missing")
-    class_id = declaration.get("id", folder.name)
-    if class_id != folder.name:
-        raise TemplateError(f"{folder}: id {class_id!r} differs from the folder name")
+    expected = class_id or folder.name
+    declared = declaration.get("id", expected)
+    if declared != expected:
+        raise TemplateError(f"{folder}: id {declared!r} differs from {expected!r}")
     schema = build_schema(folder, declaration)
     return ProjectClass(
-        id=class_id,
-        title=str(declaration.get("title", class_id)),
+        id=expected,
+        title=str(declaration.get("title", expected)),
         description=str(declaration.get("description", "")),
         template_dir=folder,
         parameters_schema=schema,
+        version=_version_of(folder),
     )
+
+
+def _version_of(folder: Path) -> str:
+    path = folder / "VERSION"
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 def build_schema(folder: Path, declaration: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,10 +146,47 @@ def build_schema(folder: Path, declaration: Mapping[str, Any]) -> dict[str, Any]
         raise TemplateError(f"{folder}: invalid parameter schema: {error.message}") from error
     for name, spec in properties.items():
         if "default" in spec:
-            problems = list(Draft202012Validator(spec).iter_errors(spec["default"]))
+            problems = list(ParameterValidator(spec).iter_errors(spec["default"]))
             if problems:
                 raise TemplateError(f"{folder}: default of {name!r}: {problems[0].message}")
     return schema
+
+
+def _whole_value(
+    validator: Any, pattern: str, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    # A pattern matches the whole value: Python's `$` also matches before a final newline, so
+    # `re.search("^[a-z]+$", "abc\n")` would let the newline into the project.
+    if isinstance(instance, str) and re.fullmatch(pattern, instance) is None:
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+def _exactly_one_of(
+    validator: Any, allowed: list[Any], instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    # Equal as JSON text, so 21.0 is not the 21 of an enum, nor true its 1.
+    given = json.dumps(instance, sort_keys=True)
+    if all(json.dumps(value, sort_keys=True) != given for value in allowed):
+        yield ValidationError("is not one of the allowed values")
+
+
+def _integer(_: Any, instance: object) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _number(_: Any, instance: object) -> bool:
+    return isinstance(instance, int | float) and not isinstance(instance, bool)
+
+
+# Draft 2020-12 with exact JSON types (21.0 is a number, never an integer; true is neither)
+# and patterns that match whole values.
+ParameterValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    validators={"pattern": _whole_value, "enum": _exactly_one_of},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _integer, "number": _number}
+    ),
+)
 
 
 def validate_parameters(
@@ -149,8 +201,8 @@ def validate_parameters(
         if "default" in spec and name not in values
     }
     completed.update(values)
-    errors: list[tuple[str, str]] = []
-    validator = Draft202012Validator(schema)
+    errors = list(_unsafe_text(values, "parameters"))
+    validator = ParameterValidator(schema)
     for error in sorted(validator.iter_errors(completed), key=lambda e: list(e.absolute_path)):
         if error.validator == "additionalProperties":
             for extra in sorted(set(completed) - set(properties)):
@@ -164,6 +216,26 @@ def validate_parameters(
     if errors:
         raise ParameterError(sorted(set(errors)))
     return completed
+
+
+def _unsafe_text(value: object, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """Keys and strings anywhere in `value` that no output format can carry faithfully."""
+    if depth > MAX_DEPTH:
+        yield path, f"is nested more than {MAX_DEPTH} levels deep"
+    elif isinstance(value, str):
+        problem = check_text(value, multiline=True, max_length=MAX_TEXT)
+        if problem is not None:
+            yield path, problem
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            key_problem = check_text(str(key), multiline=False, max_length=MAX_TEXT)
+            if key_problem is not None:
+                yield f"{path}.{key}", f"the name {key_problem}"
+            else:
+                yield from _unsafe_text(item, f"{path}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unsafe_text(item, f"{path}.{index}", depth + 1)
 
 
 def _message(keyword: object, expected: object, error: Any) -> str:

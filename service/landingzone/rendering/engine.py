@@ -16,10 +16,15 @@ context (same project-folder discovery, `_copy_without_render`, `_extensions`,
   process, which is unsafe in a threaded service); the only hook is a platform-owned
   `hooks/post_gen_project.py`, never rendered, run with a timeout in the project (hooks.py);
 - the project is built in a private staging folder and moved into place at the end, so a
-  failed render leaves nothing behind under its final name.
+  failed render leaves nothing behind under its final name;
+- a template may hold folders beside its project folder that are rendered into the project
+  once per item (`Repeat`, e.g. one Kustomize overlay per environment: cookiecutter cannot
+  loop over directories), each time with the item's variables beside `cookiecutter`, through
+  the same checks; two items writing the same file is a RenderError.
 
-Public API: `generate(template_dir: Path, context: dict, output_dir: Path) -> Path` and
-`RenderError` (a rendered path escapes, the project folder exists, a template fails).
+Public API: `generate(template_dir: Path, context: dict, output_dir: Path, repeats=()) -> Path`,
+`Repeat(folder, items)` and `RenderError` (a rendered path escapes, the project folder
+exists, a template fails).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,6 +53,18 @@ _FORBIDDEN_IN_PATH = ("\x00", "\\", "\r", "\n")
 
 class RenderError(Exception):
     """The template could not be rendered safely; nothing was left in the output folder."""
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Folder `folder` of the template, rendered into the project once per item.
+
+    Each item's variables (e.g. `{"env": {...}}`) are added to the context of that render;
+    its paths are templates too, so they usually hold an item variable.
+    """
+
+    folder: str  # a plain folder name beside the project folder (no template syntax)
+    items: Sequence[Mapping[str, Any]]
 
 
 class SandboxedCookiecutterEnvironment(ExtensionLoaderMixin, ImmutableSandboxedEnvironment):  # type: ignore[misc]
@@ -80,7 +99,12 @@ def _environment(
     )
 
 
-def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> Path:
+def generate(
+    template_dir: Path,
+    context: dict[str, Any],
+    output_dir: Path,
+    repeats: Sequence[Repeat] = (),
+) -> Path:
     """Render `template_dir` (a cookiecutter template) into `output_dir`; returns the root."""
     template_dir = template_dir.resolve()
     try:
@@ -105,6 +129,8 @@ def generate(template_dir: Path, context: dict[str, Any], output_dir: Path) -> P
         staged_root = staging / root_name
         staged_root.mkdir()
         _render_tree(env, project_template, staged_root, context)
+        for repeat in repeats:
+            _render_repeat(template_dir, repeat, extensions, staged_root, context)
         if hook is not None:
             try:
                 run_post_gen_hook(hook, staged_root, values)
@@ -152,6 +178,32 @@ def _render_tree(
                 raise RenderError(f"{template_name}: {error}") from error
             newline = _configured_newline(context) or _source_newline(source)
             _write_bytes(target, text.replace("\n", newline).encode("utf-8"), source)
+
+
+def _render_repeat(
+    template_dir: Path,
+    repeat: Repeat,
+    extensions: tuple[str, ...],
+    target_root: Path,
+    context: dict[str, Any],
+) -> None:
+    source = template_dir / repeat.folder
+    if (
+        len(PurePosixPath(repeat.folder).parts) != 1
+        or repeat.folder in (".", "..")
+        or source.is_symlink()
+        or not source.is_dir()
+    ):
+        raise RenderError(f"repeated folder {repeat.folder!r} is not a folder of the template")
+    env = _environment((str(source), str(template_dir / "templates")), extensions)
+    for item in repeat.items:
+        if "cookiecutter" in item:
+            raise RenderError("a repeated item cannot replace the cookiecutter variables")
+        try:
+            _render_tree(env, source, target_root, {**context, **item})
+        except FileExistsError as error:
+            name = Path(str(error.filename)).relative_to(target_root).as_posix()
+            raise RenderError(f"{repeat.folder}: {name} is rendered twice") from None
 
 
 def _is_binary(source: Path) -> bool:

@@ -1,10 +1,12 @@
-"""Environments (dev, test, prod) resolved from layered scopes, each value with its scope.
+"""Environments resolved from layered scopes, each value with its scope.
 
     resolve_environments(scopes, component_name, tenant) -> list[ResolvedEnvironment]
 
 `scopes` is ordered from lowest to highest priority, e.g.
-`[("global", {...}), ("tenant", {...}), ("project", {...})]`; each maps an environment
-name to any of `namespace`, `quota: {cpu, memory}`, `registry`, `ingress_host` and
+`[("global", {...}), ("tenant", {...}), ("project", {...})]`. The lowest scope (the
+platform's `global.environments`) names the environments, in promotion order; a higher
+scope naming any other environment is refused. Each scope maps an environment name to
+any of `namespace`, `quota: {cpu, memory}`, `registry`, `ingress_host` and
 `secrets: {name: reference}`. A higher scope wins per leaf (`quota.cpu` and
 `quota.memory` separately, each secret separately) and the winner's name is kept beside
 the value. String values may hold the placeholders `{name}`, `{tenant}` and `{env}`,
@@ -16,9 +18,10 @@ A namespace or host label longer than 63 characters is shortened to 56 character
 Secrets must be references (`vault:`, `jenkins-credentials:` or `k8s-secret:`); a value
 that looks like a literal secret is refused, and no error message repeats a value.
 
-Public API: ENVIRONMENT_NAMES, ScopedValue(value, scope), ResolvedEnvironment(name,
-namespace, quota_cpu, quota_memory, registry, ingress_host, secrets) with `.scopes()`,
-EnvironmentContext(...), resolve_environments(...), environment_values(context) -> dict,
+Public API: ENVIRONMENT_NAME (the pattern of an environment name), ScopedValue(value,
+scope), ResolvedEnvironment(name, namespace, quota_cpu, quota_memory, registry,
+ingress_host, secrets) with `.scopes()`, EnvironmentContext(...), resolve_environments(...),
+environment_values(context) -> dict, secret_data(name, reference) -> dict,
 EnvironmentConfigError(InputError).
 """
 
@@ -33,7 +36,8 @@ from typing import Any
 from landingzone.rendering.classes import InputError
 from landingzone.rendering.values import TEXT_RULES, check_fields, check_text
 
-ENVIRONMENT_NAMES = ("dev", "test", "prod")
+# An environment name becomes a folder of the environment repository and part of labels.
+ENVIRONMENT_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 SCALAR_FIELDS = ("namespace", "quota.cpu", "quota.memory", "registry", "ingress_host")
 SECRET_REFERENCE = re.compile(
     r"^(?:vault:|jenkins-credentials:|k8s-secret:)[A-Za-z0-9._/:@#=+-]{1,500}$"
@@ -104,26 +108,47 @@ def resolve_environments(
     scopes: Sequence[tuple[str, Mapping[str, Any]]], component_name: str, tenant: str
 ) -> list[ResolvedEnvironment]:
     errors: list[tuple[str, str]] = []
-    winners: dict[str, dict[str, ScopedValue]] = {env: {} for env in ENVIRONMENT_NAMES}
+    names = _environment_names(scopes, errors)
+    winners: dict[str, dict[str, ScopedValue]] = {env: {} for env in names}
     for scope_name, scope in scopes:
-        if not _SCOPE_NAME.match(scope_name):
+        if not _SCOPE_NAME.fullmatch(scope_name):
             errors.append(("scopes", "a scope name must be a short lower-case word"))
         elif not isinstance(scope, Mapping):
             errors.append((scope_name, "must be a mapping of environments"))
             continue
         for env_name, settings in scope.items():
+            if env_name not in winners and scope is scopes[0][1]:
+                continue  # a name that cannot be an environment, reported above
             if env_name not in winners:
-                errors.append((f"{scope_name}.{env_name}", "is not one of dev, test, prod"))
+                known = ", ".join(names) or "none"
+                errors.append(
+                    (f"{scope_name}.{env_name}", f"is not an environment of the platform ({known})")
+                )
             elif not isinstance(settings, Mapping):
                 errors.append((f"{scope_name}.{env_name}", "must be a mapping"))
             else:
                 _collect(scope_name, env_name, settings, winners[env_name], errors)
-    resolved = [
-        _finish(env, winners[env], component_name, tenant, errors) for env in ENVIRONMENT_NAMES
-    ]
+    resolved = [_finish(env, winners[env], component_name, tenant, errors) for env in names]
     if errors:
         raise EnvironmentConfigError(errors)
     return [env for env in resolved if env is not None]
+
+
+def _environment_names(
+    scopes: Sequence[tuple[str, Mapping[str, Any]]], errors: list[tuple[str, str]]
+) -> list[str]:
+    """The lowest scope's environments, in its order; names that cannot be folders refused."""
+    if not scopes or not isinstance(scopes[0][1], Mapping) or not scopes[0][1]:
+        errors.append(("environments", "the platform configuration names no environment"))
+        return []
+    scope_name, scope = scopes[0]
+    names = [str(name) for name in scope]
+    for name in names:
+        if not ENVIRONMENT_NAME.fullmatch(name):
+            errors.append(
+                (f"{scope_name}.{name}", "an environment name must be a short lower-case label")
+            )
+    return [name for name in names if ENVIRONMENT_NAME.fullmatch(name)]
 
 
 def _collect(
@@ -195,21 +220,42 @@ def _finish(
 
 def _checked(path: str, text: str) -> tuple[str, str | None]:
     if path.startswith("secrets."):
-        if not _SECRET_NAME.match(path.removeprefix("secrets.")):
+        if not _SECRET_NAME.fullmatch(path.removeprefix("secrets.")):
             return text, "is not a valid secret name"
-        if not SECRET_REFERENCE.match(text):
+        if not SECRET_REFERENCE.fullmatch(text):
             return text, (
                 "looks like a literal secret value; give a reference "
                 "(vault:..., jenkins-credentials:..., k8s-secret:...)"
             )
-        return text, None
+        return text, _cluster_secret_problem(path.removeprefix("secrets."), text)
     if path == "namespace":
         text = shorten_label(text)
     elif path == "ingress_host":
         text = ".".join(shorten_label(label) for label in text.split("."))
-    if not _RULES[path].match(text):
+    if not _RULES[path].fullmatch(text):
         return text, "is not valid for this setting"
     return text, None
+
+
+def _cluster_secret_problem(name: str, reference: str) -> str | None:
+    """Vault and Kubernetes references become Secrets of the namespace: names must fit."""
+    kind, _, target = reference.partition(":")
+    if kind == "jenkins-credentials":
+        return None
+    if not _RULES["namespace"].fullmatch(name):
+        return "names a Kubernetes Secret: must be a lower-case DNS label"
+    if kind == "k8s-secret" and not _RULES["ingress_host"].fullmatch(target):
+        return "must name a Kubernetes Secret (lower-case DNS name)"
+    if kind == "vault" and not target.split("#", 1)[0]:
+        return "must name a Vault path"
+    return None
+
+
+def secret_data(name: str, reference: str) -> dict[str, str]:
+    """How a secret reference is rendered: its kind and, for Vault, the key and property."""
+    kind, _, target = reference.partition(":")
+    key, _, prop = target.partition("#")
+    return {"name": name, "value": reference, "kind": kind, "key": key, "property": prop}
 
 
 def shorten_label(label: str) -> str:
@@ -233,15 +279,21 @@ def environment_values(context: EnvironmentContext) -> dict[str, Any]:
         "request_number": context.request_number,
     }
     errors = check_fields(text, {name: TEXT_RULES[name] for name in text})
-    by_name = {env.name: env for env in context.environments}
-    for name in ENVIRONMENT_NAMES:
-        if name not in by_name:
-            errors.append((f"environments.{name}", "is missing"))
+    if not context.environments:
+        errors.append(("environments", "names no environment"))
+    seen: set[str] = set()
+    for env in context.environments:
+        if not ENVIRONMENT_NAME.fullmatch(env.name):
+            errors.append(("environments", "an environment name must be a short lower-case label"))
+        elif env.name in seen:
+            errors.append((f"environments.{env.name}", "is given twice"))
         else:
-            errors.extend(_recheck(by_name[name]))
+            errors.extend(_recheck(env))
+        seen.add(env.name)
     if errors:
         raise EnvironmentConfigError(errors)
-    environments = {name: _template_data(by_name[name]) for name in ENVIRONMENT_NAMES}
+    # In promotion order: the template renders one overlay per entry, in this order.
+    environments = {env.name: _template_data(env) for env in context.environments}
     return {**text, "environments": environments}
 
 
@@ -256,7 +308,7 @@ def _recheck(env: ResolvedEnvironment) -> list[tuple[str, str]]:
             checked, problem = _checked(path, scoped.value)
             if problem is None and checked != scoped.value:
                 problem = "is longer than a DNS label allows"
-        if problem is None and not _SCOPE_NAME.match(scoped.scope):
+        if problem is None and not _SCOPE_NAME.fullmatch(scoped.scope):
             problem = "has an invalid scope name"
         if problem is not None:
             errors.append((f"environments.{env.name}.{path}", problem))
@@ -267,12 +319,16 @@ def _template_data(env: ResolvedEnvironment) -> dict[str, Any]:
     def pair(scoped: ScopedValue) -> dict[str, str]:
         return {"value": scoped.value, "scope": scoped.scope}
 
+    secrets = [
+        {**secret_data(name, value.value), "scope": value.scope} for name, value in env.secrets
+    ]
     return {
         "name": env.name,
         "namespace": pair(env.namespace),
         "quota": {"cpu": pair(env.quota_cpu), "memory": pair(env.quota_memory)},
         "registry": pair(env.registry),
         "ingress_host": pair(env.ingress_host),
-        "secrets": [{"name": name, **pair(value)} for name, value in env.secrets],
+        "secrets": secrets,
+        "vault_secrets": [secret for secret in secrets if secret["kind"] == "vault"],
         "scopes": env.scopes(),
     }

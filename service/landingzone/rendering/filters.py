@@ -21,6 +21,7 @@ NUL in XML).
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import re
@@ -44,8 +45,14 @@ JAVA_KEYWORDS = frozenset(_JAVA_RESERVED.split())
 
 def yaml_str(value: object) -> str:
     """A double-quoted YAML scalar; non-printable characters are escaped."""
+    return _yaml_quoted(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _yaml_quoted(text: str) -> str:
+    # The emitter is slow and renders repeat the same values (names, namespaces, hosts).
     dumped = yaml.dump(
-        str(value),
+        text,
         Dumper=yaml.SafeDumper,
         default_style='"',
         allow_unicode=True,

@@ -8,9 +8,12 @@ without confinement checks, and escaped per output format by the templates' filt
 Public API:
     RenderContext(component_name, description, owner, owner_group, system, lifecycle,
                   tenant, class_id, repository_url, clone_url, build_job, promote_job,
-                  request_number, registry, image, parameters, environment_clone_url="")
+                  request_number, registry, image, parameters, environment_clone_url="",
+                  landing_zone_id="")
     RenderedProject(root: Path, files: list[str])      files: sorted relative POSIX paths
     render_project(project_class, context, output_dir) -> RenderedProject
+        (with `.landingzone-answers.yml` at its root when the template has a VERSION)
+    context_from_answers(values) -> RenderContext      the context an answers file recorded
     render_environment(context: EnvironmentContext, output_dir, templates_root=None)
         -> RenderedProject
     template_context(project_class, context) -> dict   the cookiecutter context rendered
@@ -29,18 +32,21 @@ from pathlib import Path
 from typing import Any
 
 from landingzone.bundled_templates import certified_templates_dir
+from landingzone.rendering.answers import ANSWERS_FILE, Answers, answers_text
 from landingzone.rendering.classes import (
     InputError,
     ProjectClass,
     TemplateError,
     validate_parameters,
 )
-from landingzone.rendering.engine import generate
+from landingzone.rendering.engine import Repeat, generate
 from landingzone.rendering.environments import EnvironmentContext, environment_values
 from landingzone.rendering.values import TEXT_RULES, check_fields
 
 DEFAULT_TEMPLATES_ROOT = certified_templates_dir()
 ENVIRONMENT_TEMPLATE = "environment"
+# The environment template's folder rendered once per environment (`env` in its context).
+ENVIRONMENT_OVERLAY = "overlay"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class RenderContext:
     image: str  # registry/tenant/name, no tag
     parameters: Mapping[str, object] = field(default_factory=dict, hash=False)
     environment_clone_url: str = ""  # "<name>-env" repository; derived from clone_url if empty
+    landing_zone_id: str = ""  # catalog-info's landingzone.io/id; empty outside the service
+
+    def answer_values(self) -> dict[str, Any]:
+        """What the answers file records: every field, parameters as a plain mapping."""
+        values: dict[str, Any] = dataclasses.asdict(self)
+        values["parameters"] = dict(self.parameters)
+        return values
 
     def text_values(self) -> dict[str, str]:
         values = dataclasses.asdict(self)
@@ -73,6 +86,21 @@ class RenderContext:
 class RenderedProject:
     root: Path
     files: list[str]
+
+
+def context_from_answers(values: Mapping[str, Any]) -> RenderContext:
+    """The render context an answers file recorded; InputError naming what is missing."""
+    names = [f.name for f in dataclasses.fields(RenderContext)]
+    optional = {"parameters", "environment_clone_url", "landing_zone_id"}
+    missing = [name for name in names if name not in values and name not in optional]
+    parameters = values.get("parameters") or {}
+    errors = [(f"answers.{name}", "is missing") for name in missing]
+    if not isinstance(parameters, dict):
+        errors.append(("answers.parameters", "is not a mapping"))
+    if errors:
+        raise InputError(errors)
+    text = {n: str(values[n]) for n in names if n != "parameters" and n in values}
+    return RenderContext(**text, parameters=dict(parameters))
 
 
 def template_context(project_class: ProjectClass, context: RenderContext) -> dict[str, Any]:
@@ -100,16 +128,27 @@ def render_project(
     """Render the class's template into `output_dir/<component_name>`."""
     prepared = template_context(project_class, context)
     root = generate(project_class.template_dir, prepared, Path(output_dir))
+    if project_class.version:
+        recorded = Answers(project_class.id, project_class.version, context.answer_values())
+        (root / ANSWERS_FILE).write_text(answers_text(recorded), encoding="utf-8")
     return RenderedProject(root=root, files=_files(root))
 
 
 def render_environment(
     context: EnvironmentContext, output_dir: Path, templates_root: Path | None = None
 ) -> RenderedProject:
-    """Render the environment repository into `output_dir/<component_name>-env`."""
+    """Render the environment repository into `output_dir/<component_name>-env`.
+
+    Shared files come from the template's project folder; each environment's overlay (and
+    its scope provenance) from its `overlay` folder, rendered once per environment in the
+    platform's order.
+    """
     template_dir = (templates_root or DEFAULT_TEMPLATES_ROOT) / ENVIRONMENT_TEMPLATE
-    prepared = _with_template_settings(template_dir, environment_values(context))
-    root = generate(template_dir, prepared, Path(output_dir))
+    values = environment_values(context)
+    prepared = _with_template_settings(template_dir, values)
+    per_environment = [{"env": env} for env in values["environments"].values()]
+    overlays = Repeat(ENVIRONMENT_OVERLAY, per_environment)
+    root = generate(template_dir, prepared, Path(output_dir), [overlays])
     return RenderedProject(root=root, files=_files(root))
 
 

@@ -68,6 +68,8 @@ TEXT_RULES: dict[str, FieldRule] = {
     "request_number": FieldRule(r"^[A-Z]{2,8}[0-9]{4,16}$", 32, optional=True,
                                 hint="a ServiceNow number like RITM0010001"),
     "registry": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/{_IMAGE_PATH})*$", 255),
+    "landing_zone_id": FieldRule(r"^lz_[a-z0-9_]{1,60}$", 63, optional=True,
+                                 hint="a landing zone id like lz_3f9a0c2e41d7b5a86e10"),
     "image": FieldRule(rf"^{_HOST}(?::\d{{1,5}})?(?:/{_IMAGE_PATH})+$", 255,
                        hint="registry/tenant/name without a tag"),
 }  # fmt: skip

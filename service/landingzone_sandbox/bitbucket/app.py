@@ -9,9 +9,12 @@ from fastapi import FastAPI
 
 from . import (
     pages,
+    routes_build_status,
     routes_content,
+    routes_groups,
     routes_hooks,
     routes_permissions,
+    routes_pulls,
     routes_refs,
     routes_repos,
     routes_restrictions,
@@ -48,7 +51,10 @@ def create_app(settings: BitbucketSimSettings) -> FastAPI:
         routes_restrictions,
         routes_hooks,
         routes_permissions,
+        routes_groups,
         routes_content,
+        routes_pulls,
+        routes_build_status,
         smart_http,
         pages,
     ):

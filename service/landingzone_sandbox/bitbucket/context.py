@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from .directory import Directory, User
 from .errors import ApiError, not_found
 from .gitstore import GitStore, Ref
+from .pulls import activity, now_ms
 from .settings import BitbucketSimSettings
 from .shapes import repository_json
 from .state import ProjectRecord, RepositoryRecord, State, StateStore
@@ -45,6 +46,7 @@ class Simulator:
         changes = ref_changes(before, after)
         if not changes:
             return
+        self._rescope(repository_id, actor, {change["refId"] for change in changes})
         with self.store.read() as state:
             repository = state.repository_by_id(repository_id)
             if repository is None:
@@ -60,8 +62,22 @@ class Simulator:
         for hook in hooks:
             self.dispatcher.submit(Delivery(hook.url, hook.secret, body, hook.id, repository_id))
 
+    def _rescope(self, repository_id: int, actor: User, moved: set[str]) -> None:
+        """A push to either branch of an open pull request changes it: its version goes up."""
+        with self.store.change() as state:
+            for record in state.pull_requests:
+                if (
+                    record.repository_id == repository_id
+                    and record.state == "OPEN"
+                    and (record.from_ref in moved or record.to_ref in moved)
+                ):
+                    record.version += 1
+                    record.updated_ms = now_ms()
+                    activity(record, "RESCOPED", actor.name)
+
     def close(self) -> None:
         self.dispatcher.close()
+        self.store.close()
 
 
 def new_hierarchy_id() -> str:

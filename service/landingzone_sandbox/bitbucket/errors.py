@@ -39,6 +39,8 @@ class ApiError(Exception):
         self.message = message
         self.exception_name = exception_name
         self.context = context
+        # Fields Bitbucket adds to some errors, e.g. a duplicate's `existingPullRequest`.
+        self.extra: dict[str, Any] = {}
 
 
 def not_found(message: str, exception: str) -> ApiError:
@@ -57,8 +59,10 @@ def error_body(message: str, exception_name: str | None, context: str | None) ->
 
 def error_response(error: ApiError) -> BitbucketJSONResponse:
     headers = {"WWW-Authenticate": AUTH_REALM} if error.status == 401 else None
+    body = error_body(error.message, error.exception_name, error.context)
+    body["errors"][0].update(error.extra)
     return BitbucketJSONResponse(
-        error_body(error.message, error.exception_name, error.context),
+        body,
         status_code=error.status,
         headers=headers,
     )

@@ -41,7 +41,7 @@ def clean_path(path: str) -> str:
         return ""
     parts = stripped.split("/")
     for part in parts:
-        if part in ("", ".", "..") or not _SAFE_PATH_PART.match(part):
+        if part in ("", ".", "..") or not _SAFE_PATH_PART.fullmatch(part):
             raise GitStoreError(f"invalid path: {path!r}")
     return "/".join(parts)
 
@@ -138,6 +138,50 @@ class GitStore:
     def update_ref(self, repository_id: int, ref: str, commit: str) -> None:
         self._git(repository_id, "update-ref", ref, commit, "")
 
+    def move_ref(self, repository_id: int, ref: str, new: str, old: str) -> None:
+        """Point `ref` at `new`, only if it still points at `old` (else GitStoreError)."""
+        self._git(repository_id, "update-ref", ref, new, old)
+
+    def is_ancestor(self, repository_id: int, ancestor: str, descendant: str) -> bool:
+        result = subprocess.run(
+            ["git", "--git-dir", str(self.path(repository_id)), "merge-base", "--is-ancestor",
+             ancestor, descendant],
+            env=self.env, capture_output=True, check=False, timeout=60,
+        )  # fmt: skip
+        return result.returncode == 0
+
+    def merge_tree(self, repository_id: int, ours: str, theirs: str) -> tuple[str, list[str]]:
+        """The tree a real merge of the two commits gives, and the paths that conflict."""
+        result = subprocess.run(
+            ["git", "--git-dir", str(self.path(repository_id)), "merge-tree", "--write-tree",
+             "--name-only", "--no-messages", "-z", ours, theirs],
+            env=self.env, capture_output=True, check=False, timeout=60,
+        )  # fmt: skip
+        if result.returncode not in (0, 1):
+            raise GitStoreError(result.stderr.decode("utf-8", "replace").strip())
+        tree, *paths = [p for p in result.stdout.decode("utf-8", "replace").split("\x00") if p]
+        return tree, sorted(set(paths))
+
+    def commit_tree(
+        self, repository_id: int, tree: str, parents: list[str], message: str, who: str, when: int
+    ) -> str:
+        env = dict(self.env)
+        stamp = f"@{when} +0000"
+        env.update(
+            GIT_AUTHOR_NAME=who, GIT_AUTHOR_EMAIL=f"{who}@example.com", GIT_AUTHOR_DATE=stamp,
+            GIT_COMMITTER_NAME=who, GIT_COMMITTER_EMAIL=f"{who}@example.com",
+            GIT_COMMITTER_DATE=stamp,
+        )  # fmt: skip
+        args = ["git", "--git-dir", str(self.path(repository_id)), "commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        result = subprocess.run(
+            [*args, "-m", message], env=env, capture_output=True, check=False, timeout=60
+        )
+        if result.returncode != 0:
+            raise GitStoreError(result.stderr.decode("utf-8", "replace").strip())
+        return result.stdout.decode().strip()
+
     def delete_ref(self, repository_id: int, ref: str) -> None:
         self._git(repository_id, "update-ref", "-d", ref)
 
@@ -145,13 +189,13 @@ class GitStore:
         """The commit id that `at` names (full ref, short branch or tag name, or commit id)."""
         if not at:  # Bitbucket reads a missing or empty `at` as the default branch
             candidates = [self.default_ref(repository_id)]
-        elif not _SAFE_REV.match(at) or ".." in at:
+        elif not _SAFE_REV.fullmatch(at) or ".." in at:
             raise GitStoreError(f"invalid revision: {at!r}")
         elif at.startswith("refs/"):
             candidates = [at]
         else:
             candidates = [f"refs/heads/{at}", f"refs/tags/{at}"]
-            if _HEX.match(at):
+            if _HEX.fullmatch(at):
                 candidates.append(at)
         for candidate in candidates:
             out = self._git(

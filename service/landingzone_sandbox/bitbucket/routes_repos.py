@@ -63,10 +63,8 @@ def list_projects(
 ) -> dict[str, Any]:
     first, size = paging_window(start, limit)
     with sim.store.read() as state:
-        values = [
-            project_json(sim.base_url, p) for p in sorted(state.projects, key=lambda p: p.key)
-        ]
-    return page(values, first, size)
+        projects = sorted(state.projects, key=lambda p: p.key)
+        return page(projects, first, size, lambda p: project_json(sim.base_url, p))
 
 
 @router.post("/projects", status_code=201)
@@ -74,7 +72,7 @@ def create_project(sim: SimulatorDep, _: UserDep, body: JsonBody) -> dict[str, A
     data = _object(body)
     key, name = _text(data, "key"), _text(data, "name")
     description = _text(data, "description", required=False)
-    if not _PROJECT_KEY.match(key):
+    if not _PROJECT_KEY.fullmatch(key):
         raise bad_request(
             "Project keys must start with a letter and may only consist of ASCII letters, "
             "numbers and underscores (A-Z, a-z, 0-9, _).",
@@ -106,8 +104,7 @@ def list_repositories(
         repositories = sorted(
             (r for r in state.repositories if r.project_key == project.key), key=lambda r: r.slug
         )
-        values = [repository_json(sim.base_url, r, project) for r in repositories]
-    return page(values, first, size)
+        return page(repositories, first, size, lambda r: repository_json(sim.base_url, r, project))
 
 
 @router.post("/projects/{key}/repos", status_code=201)
@@ -116,7 +113,7 @@ def create_repository(sim: SimulatorDep, _: UserDep, key: str, body: JsonBody) -
     name = _text(data, "name").strip()
     if data.get("scmId", "git") != "git":
         raise bad_request("Only git repositories are supported.", "scmId")
-    if not _REPOSITORY_NAME.match(name):
+    if not _REPOSITORY_NAME.fullmatch(name):
         raise bad_request(
             "Repository names must start with a letter or number and may contain only "
             "letters, numbers, spaces, hyphens, underscores and periods (at most 128).",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .directory import Directory
@@ -27,9 +27,18 @@ def paging_window(
     return first, min(size, max(MAX_PAGE_LIMIT, default_limit))
 
 
-def page(values: Sequence[Any], start: int, limit: int) -> dict[str, Any]:
-    """One page; the last page has no `nextPageStart` (clients stop on its absence)."""
+def page(
+    values: Sequence[Any],
+    start: int,
+    limit: int,
+    render: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """One page; the last page has no `nextPageStart` (clients stop on its absence).
+
+    `render`, if given, shapes the values of this page only."""
     chunk = list(values[start : start + limit])
+    if render is not None:
+        chunk = [render(value) for value in chunk]
     body: dict[str, Any] = {
         "size": len(chunk),
         "limit": limit,

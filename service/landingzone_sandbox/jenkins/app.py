@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from .credentials import FolderCredentials
 from .items import json_response, register_item_routes
 from .notify_commit import NotifyCommit, check_token
 from .operations import Operations
@@ -125,5 +126,14 @@ def create_app(settings: JenkinsSimSettings) -> FastAPI:
             response.headers.append(name, value)
         return response
 
-    register_item_routes(app, settings, store, views, operations, security.reader, security.writer)
+    register_item_routes(
+        app,
+        settings,
+        store,
+        views,
+        operations,
+        FolderCredentials(store),
+        security.reader,
+        security.writer,
+    )
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -77,7 +78,9 @@ class JobConfig:
         return self.kind in ("pipeline", "freestyle") and not self.disabled
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_config(document: bytes) -> JobConfig:
+    """What the simulator knows of a config.xml; each distinct document is parsed once."""
     if _FORBIDDEN_MARKUP.search(document):
         raise ConfigError("DOCTYPE and ENTITY declarations are not allowed in config.xml")
     try:

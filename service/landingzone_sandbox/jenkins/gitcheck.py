@@ -17,6 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 from .configxml import GitSource
 
 _ALLOWED_PROTOCOLS = "http:https:file"
+# Its clones and polls name themselves, so traffic counts (/_sandbox/traffic) keep them apart
+# from the git of the callers being measured.
+GIT_AGENT = "git/sandbox-jenkins"
 
 
 @dataclass
@@ -24,6 +27,7 @@ class CheckoutReport:
     succeeded: bool = False
     lines: list[str] = field(default_factory=list)
     revision: str | None = None  # the commit checked out, once the clone worked
+    script: str = ""  # the pipeline script's text, once found
 
 
 def branch_of(spec: str) -> str | None:
@@ -91,6 +95,9 @@ def check_script(
                 ).returncode
                 == 0
             )
+            if found and script_path:
+                shown = ["git", "-C", clone_dir, "cat-file", "-p", f"HEAD:{script_path}"]
+                report.script = _run(shown, env, timeout_s).stdout
         except subprocess.TimeoutExpired:
             report.lines.append(f"ERROR: Timeout after {timeout_s:g} seconds fetching {url}")
             return report
@@ -105,10 +112,24 @@ def remote_heads(
     url: str, credentials: tuple[str, str] | None, timeout_s: float
 ) -> dict[str, str] | None:
     """Branch name -> commit on the remote, as `git ls-remote` polling sees them; None on error."""
-    with tempfile.TemporaryDirectory(prefix="jenkins-poll-") as scratch:
+    refs = remote_refs(url, credentials, timeout_s)
+    if refs is None:
+        return None
+    return {
+        ref.removeprefix("refs/heads/"): commit
+        for ref, commit in refs.items()
+        if ref.startswith("refs/heads/")
+    }
+
+
+def remote_refs(
+    url: str, credentials: tuple[str, str] | None, timeout_s: float
+) -> dict[str, str] | None:
+    """Branches and tags on the remote -> the commit each names; None on error."""
+    with tempfile.TemporaryDirectory(prefix="jenkins-refs-") as scratch:
         try:
             listed = _run(
-                ["git", "ls-remote", "--heads", "--", url],
+                ["git", "ls-remote", "--heads", "--tags", "--", url],
                 _git_environment(scratch, credentials),
                 timeout_s,
             )
@@ -116,12 +137,14 @@ def remote_heads(
             return None
     if listed.returncode != 0:
         return None
-    heads: dict[str, str] = {}
+    refs: dict[str, str] = {}
     for line in listed.stdout.splitlines():
         commit, _, ref = line.partition("\t")
-        if ref.startswith("refs/heads/"):
-            heads[ref.removeprefix("refs/heads/")] = commit
-    return heads
+        if ref.endswith("^{}"):  # an annotated tag, peeled to its commit
+            refs[ref.removesuffix("^{}")] = commit
+        else:
+            refs.setdefault(ref, commit)
+    return refs
 
 
 def _git_environment(home: str, credentials: tuple[str, str] | None) -> dict[str, str]:
@@ -133,6 +156,7 @@ def _git_environment(home: str, credentials: tuple[str, str] | None) -> dict[str
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_ALLOW_PROTOCOL": _ALLOWED_PROTOCOLS,
+        "GIT_HTTP_USER_AGENT": GIT_AGENT,
     }
     if credentials is not None:
         token = base64.b64encode(f"{credentials[0]}:{credentials[1]}".encode()).decode("ascii")

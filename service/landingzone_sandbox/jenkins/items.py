@@ -8,12 +8,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from . import credential_routes
+from .credentials import STORE_PREFIX, FolderCredentials, require_view
 from .operations import Operations
 from .page import render_build_page, render_page, render_polling_log
 from .security import JenkinsError
 from .settings import JenkinsSimSettings
 from .store import Build, Item, JenkinsStore
-from .tree import apply_tree
+from .tree import apply_tree, resolved
 from .views import Views
 
 _PERMALINKS: dict[str, Callable[[Build], bool]] = {
@@ -38,7 +40,7 @@ def split_item_path(raw_path: bytes) -> tuple[str, tuple[str, ...]]:
 
 
 def json_response(data: Any, tree: str | None) -> JSONResponse:
-    return JSONResponse(apply_tree(data, tree) if tree else data)
+    return JSONResponse(apply_tree(data, tree) if tree else resolved(data))
 
 
 def form_pairs(request: Request, body: bytes) -> list[tuple[str, str]]:
@@ -54,6 +56,7 @@ def register_item_routes(
     store: JenkinsStore,
     views: Views,
     operations: Operations,
+    credentials: FolderCredentials,
     reader: Callable[[Request], str],
     writer: Callable[[Request], str],
 ) -> None:
@@ -73,10 +76,13 @@ def register_item_routes(
 
     @app.get("/job/{path:path}")
     def read_item(
-        request: Request, _user: Reader, tree: str | None = None, depth: int = 0
+        request: Request, user: Reader, tree: str | None = None, depth: int = 0
     ) -> Response:
         full_name, action = split_item_path(request.scope["raw_path"])
         item = operations.require(full_name)
+        if action[:4] == STORE_PREFIX:
+            require_view(user)
+            return credential_routes.read(credentials, full_name, action[4:], tree)
         if action == ():
             return HTMLResponse(render_page(store, views, settings.version, full_name))
         if action == ("api", "json"):
@@ -99,6 +105,17 @@ def register_item_routes(
     async def change_item(request: Request, user: Writer) -> Response:
         full_name, action = split_item_path(request.scope["raw_path"])
         body = await request.body()
+        if action[:4] == STORE_PREFIX:
+            location = views.item_url(full_name) + "/".join(action[:5]) + "/"
+            return await run_in_threadpool(
+                credential_routes.change,
+                credentials,
+                full_name,
+                action[4:],
+                body,
+                request.headers.get("content-type"),
+                location,
+            )
         if action == ("createItem",):
             return await run_in_threadpool(create, request, full_name, body)
         if action == ("config.xml",):
@@ -112,6 +129,16 @@ def register_item_routes(
         if action in (("build",), ("buildWithParameters",)):
             return await run_in_threadpool(build, request, full_name, action[0], body, user)
         raise JenkinsError(404, "Not found")
+
+    @app.delete("/job/{path:path}")
+    def delete_in_item(request: Request, user: Reader) -> Response:
+        # Only POST needs a crumb; deleting still needs a signed-in user.
+        full_name, action = split_item_path(request.scope["raw_path"])
+        operations.require(full_name)
+        if action[:4] != STORE_PREFIX:
+            raise JenkinsError(405, "Method Not Allowed")
+        require_view(user)
+        return credential_routes.remove(credentials, full_name, action[4:])
 
     @app.post("/createItem")
     async def create_top_level(request: Request, _user: Writer) -> Response:

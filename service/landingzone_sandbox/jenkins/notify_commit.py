@@ -15,9 +15,9 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from .gitcheck import branch_of
+from .locations import host_and_path, location_key
 from .polling import Poller, polled_source
 from .security import JenkinsError
 from .store import Item, JenkinsStore
@@ -29,7 +29,6 @@ MISSING_CREDENTIAL_MESSAGE = (
     "for details."
 )
 MAX_REPORTED = 10
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>.+)$")
 _SHA1 = re.compile(r"[a-fA-F0-9]+")
 
 
@@ -57,25 +56,6 @@ def check_token(token: str | None, accepted: Sequence[str]) -> None:
         raise JenkinsError(403, "Invalid access token")
 
 
-def host_and_path(url: str) -> tuple[str | None, str] | None:
-    """What GitStatus.looselyMatches compares; None for what is not a git URL."""
-    text = url.strip()
-    if "://" in text:
-        parts = urlsplit(text)
-        host = re.sub(r":\d*$", "", parts.netloc.rpartition("@")[2])  # the port is not compared
-        return (host.removeprefix("ssh.") or None), _normalized(parts.path)
-    scp = _SCP_LIKE.match(text)
-    if scp:
-        return scp["host"].removeprefix("ssh."), _normalized(scp["path"])
-    return (None, _normalized(text)) if text else None
-
-
-def _normalized(path: str) -> str:
-    path = path.removeprefix("/").removesuffix("/").removesuffix(".git")
-    path = re.sub(r"^v\d/", "", path)
-    return path.replace("/_git/", "/")
-
-
 def _branch_matches(branch_spec: str, branches: Sequence[str]) -> bool:
     if not branches or "$" in branch_spec:
         return True
@@ -101,12 +81,14 @@ class NotifyCommit:
         if notified is None:
             raise JenkinsError(400, f"Illegal URL: {url}")
         named = [b for b in (branches or "").strip().split(",") if b] if branches else []
-        answer, scm_found, url_found = Answer(), False, False
-        for item in self._store.items():
-            source = polled_source(self._store, item)
-            if source is None:
+        answer, url_found = Answer(), False
+        # Jenkins looks at every job; the store knows which jobs have a git source, and where.
+        scm_found = self._store.has_git_sources()
+        for full_name in self._store.jobs_with_source(location_key(url)):
+            item = self._store.item(full_name)
+            source = None if item is None else polled_source(self._store, item)
+            if item is None or source is None:
                 continue
-            scm_found = True
             if host_and_path(source.url) != notified or source.ignore_notify_commit:
                 continue
             if not item.config.scm_trigger or not _branch_matches(source.branch_spec, named):

@@ -31,6 +31,17 @@ class Item:
 
 
 @dataclass(frozen=True)
+class FolderCredential:
+    """A secret-text credential in a folder's store; `sealed_secret` is never sent anywhere."""
+
+    folder: str
+    id: str
+    scope: str
+    description: str
+    sealed_secret: str
+
+
+@dataclass(frozen=True)
 class QueueItem:
     id: int
     job: str

@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .gitcheck import check_script
+from .libraries import load_libraries
 from .settings import JenkinsSimSettings
 from .store import Build, Checkout, Item, JenkinsStore, Params, QueueItem, now_ms
 
@@ -98,6 +99,12 @@ class BuildRunner:
         console = "\n".join([started, *lines, f"Finished: {result}", ""])
         self._store.finish_build(build.job, build.number, result, console, checkout)
 
+    def _ancestors(self, full_name: str) -> list[Item]:
+        """The folders above the job, nearest first."""
+        parts = full_name.split("/")[:-1]
+        found = (self._store.item("/".join(parts[:depth])) for depth in range(len(parts), 0, -1))
+        return [item for item in found if item is not None]
+
     def _perform(self, job: Item) -> tuple[str, list[str], Checkout | None]:
         """Result, console lines, and what was checked out (as a declarative pipeline's
         implicit `checkout scm` records it)."""
@@ -116,6 +123,16 @@ class BuildRunner:
         if not report.succeeded:
             return "FAILURE", report.lines, None  # the script never ran: nothing checked out
         if config.kind == "pipeline":
+            folders = [f.config_xml for f in self._ancestors(job.full_name)]
+            loaded, lines = load_libraries(
+                report.script,
+                folders,
+                self._settings.git_credentials.get,
+                self._settings.git_timeout_s,
+            )
+            report.lines += lines
+            if not loaded:
+                return "FAILURE", report.lines, None
             report.lines += ["[Pipeline] Start of Pipeline", "[Pipeline] End of Pipeline"]
         checkout = None
         if report.revision is not None:

@@ -1,13 +1,15 @@
-"""Items, queue and builds in one SQLite file under the data dir; thread-safe."""
+"""Items, queue and builds in one SQLite file under the data dir; thread-safe.
+
+Each list a request reads goes through an index (items by parent, jobs by the repository
+they build, builds by job), so a request costs the same however many items Jenkins holds."""
 
 from __future__ import annotations
 
-import json
 import secrets
-import sqlite3
-import threading
 from pathlib import Path
 
+from .builds import QueueAndBuilds
+from .locations import location_key
 from .records import (
     BUILDABLE,
     CANCELLED,
@@ -15,23 +17,26 @@ from .records import (
     WAITING,
     Build,
     Checkout,
+    FolderCredential,
     Item,
     Params,
     QueueItem,
-    build_from_row,
     item_from_row,
     now_ms,
-    queue_item_from_row,
 )
+from .sealing import unseal
 
 __all__ = ["BUILDABLE", "CANCELLED", "LEFT", "WAITING", "Build", "Checkout", "Item"]
-__all__ += ["JenkinsStore", "Params", "QueueItem", "now_ms"]
+__all__ += ["FolderCredential", "JenkinsStore", "Params", "QueueItem", "folder_secret", "now_ms"]
+
+CREDENTIALS_KEY = "credentials"  # the meta key of the key credentials are sealed with
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     full_name TEXT PRIMARY KEY,
     config BLOB NOT NULL,
-    next_build INTEGER NOT NULL DEFAULT 1
+    next_build INTEGER NOT NULL DEFAULT 1,
+    parent TEXT
 );
 CREATE TABLE IF NOT EXISTS queue (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -58,27 +63,65 @@ CREATE TABLE IF NOT EXISTS builds (
     PRIMARY KEY (job, number)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS git_sources (job TEXT PRIMARY KEY, location TEXT);
+CREATE INDEX IF NOT EXISTS git_sources_by_location ON git_sources (location, job);
 CREATE TABLE IF NOT EXISTS polling_log (job TEXT PRIMARY KEY, log TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS credentials (
+    folder TEXT NOT NULL,
+    id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    description TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    PRIMARY KEY (folder, id)
+);
 """
 
 
-class JenkinsStore:
-    """Callers that need several operations to be atomic hold `lock`."""
+def folder_secret(data_dir: Path, folder: str, credential_id: str) -> str | None:
+    """For tests: the secret a build in `folder` gets for `credential_id` from that folder's
+    own store, or None if the store has no such credential."""
+    store = JenkinsStore(data_dir / "jenkins.db")
+    try:
+        credential = store.credential(folder, credential_id)
+        if credential is None:
+            return None
+        return unseal(store.secret(CREDENTIALS_KEY).encode("ascii"), credential.sealed_secret)
+    finally:
+        store.close()
+
+
+def parent_of(full_name: str) -> str:
+    return full_name.rsplit("/", 1)[0] if "/" in full_name else ""
+
+
+class JenkinsStore(QueueAndBuilds):
+    """Callers that need several operations to be atomic hold `lock` (database.py)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
+        super().__init__(path)
+        indexed = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'git_sources'"
+        ).fetchone()
         self._db.executescript(_SCHEMA)
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(builds)")}
         if "checkout" not in columns:  # a data dir from before builds recorded checkouts
             self._db.execute("ALTER TABLE builds ADD COLUMN checkout TEXT")
+        self._index_parents()
+        if indexed is None:  # a data dir from before jobs were indexed by their repository
+            for item in self.items():
+                self._index_source(item.full_name)
 
-    def close(self) -> None:
-        with self.lock:
-            self._db.close()
+    def _index_parents(self) -> None:
+        """Items are listed by their parent through an index (also in an older data dir)."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(items)")}
+        if "parent" not in columns:
+            self._db.execute("ALTER TABLE items ADD COLUMN parent TEXT")
+        unindexed = self._db.execute("SELECT full_name FROM items WHERE parent IS NULL")
+        for (full_name,) in unindexed.fetchall():
+            self._db.execute(
+                "UPDATE items SET parent = ? WHERE full_name = ?", (parent_of(full_name), full_name)
+            )
+        self._db.execute("CREATE INDEX IF NOT EXISTS items_by_parent ON items (parent, full_name)")
 
     def secret(self, key: str) -> str:
         with self.lock:
@@ -91,8 +134,7 @@ class JenkinsStore:
 
     def polling_log(self, job: str) -> str | None:
         """The log of the job's last SCM polling, or None if it was never polled."""
-        with self.lock:
-            row = self._db.execute("SELECT log FROM polling_log WHERE job = ?", (job,)).fetchone()
+        row = self._read().execute("SELECT log FROM polling_log WHERE job = ?", (job,)).fetchone()
         return None if row is None else str(row["log"])
 
     def put_polling_log(self, job: str, log: str) -> None:
@@ -106,38 +148,90 @@ class JenkinsStore:
     # ------------------------------------------------------------------ items
 
     def item(self, full_name: str) -> Item | None:
-        with self.lock:
-            row = self._db.execute(
-                "SELECT * FROM items WHERE full_name = ?", (full_name,)
-            ).fetchone()
+        row = (
+            self._read()
+            .execute(
+                "SELECT full_name, config, next_build FROM items WHERE full_name = ?", (full_name,)
+            )
+            .fetchone()
+        )
         return None if row is None else item_from_row(row)
 
     def items(self) -> list[Item]:
-        with self.lock:
-            rows = self._db.execute("SELECT * FROM items ORDER BY full_name").fetchall()
+        rows = (
+            self._read()
+            .execute("SELECT full_name, config, next_build FROM items ORDER BY full_name")
+            .fetchall()
+        )
         return [item_from_row(row) for row in rows]
 
     def children(self, parent: str) -> list[Item]:
-        prefix = f"{parent}/" if parent else ""
-        return [
-            item
-            for item in self.items()
-            if item.full_name.startswith(prefix) and "/" not in item.full_name[len(prefix) :]
-        ]
+        rows = (
+            self._read()
+            .execute(
+                "SELECT full_name, config, next_build FROM items WHERE parent = ? "
+                "ORDER BY full_name",
+                (parent,),
+            )
+            .fetchall()
+        )
+        return [item_from_row(row) for row in rows]
 
     def put_item(self, full_name: str, config_xml: bytes) -> None:
         with self.lock:
             self._db.execute(
-                "INSERT INTO items (full_name, config) VALUES (?, ?) "
+                "INSERT INTO items (full_name, config, parent) VALUES (?, ?, ?) "
                 "ON CONFLICT (full_name) DO UPDATE SET config = excluded.config",
-                (full_name, config_xml),
+                (full_name, config_xml, parent_of(full_name)),
             )
+            self._index_source(full_name)
+
+    # ------------------------------------------------------------------ jobs by repository
+
+    def _index_source(self, job: str) -> None:
+        """Index the job under the repository notifyCommit matches it by (polling.py's
+        `polled_source`): its configured git remote, or for a pipeline what its polling
+        baseline checked out; no row when it has none."""
+        item = self.item(job)
+        url: str | None = None
+        if item is not None and item.config.kind != "pipeline":
+            url = item.config.git.url if item.config.git is not None else None
+        elif item is not None:
+            baseline = self.polling_baseline(job)
+            url = baseline.checkout.url if baseline and baseline.checkout else None
+        with self.lock:
+            if url is None:
+                self._db.execute("DELETE FROM git_sources WHERE job = ?", (job,))
+                return
+            self._db.execute(
+                "INSERT INTO git_sources (job, location) VALUES (?, ?) "
+                "ON CONFLICT (job) DO UPDATE SET location = excluded.location",
+                (job, location_key(url)),
+            )
+
+    def has_git_sources(self) -> bool:
+        return self._read().execute("SELECT 1 FROM git_sources LIMIT 1").fetchone() is not None
+
+    def jobs_with_source(self, location: str | None) -> list[str]:
+        """The jobs whose git source is at `location` (a `location_key`), by name."""
+        rows = (
+            self._read()
+            .execute("SELECT job FROM git_sources WHERE location = ? ORDER BY job", (location,))
+            .fetchall()
+        )
+        return [str(row["job"]) for row in rows]
 
     def delete_tree(self, full_name: str) -> None:
         """The item, everything under it, their builds; their queue items are cancelled."""
         pattern = full_name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
-        with self.lock:
-            owned = (("items", "full_name"), ("builds", "job"), ("polling_log", "job"))
+        with self._transaction():
+            owned = (
+                ("items", "full_name"),
+                ("git_sources", "job"),
+                ("builds", "job"),
+                ("polling_log", "job"),
+                ("credentials", "folder"),
+            )
             for table, column in owned:
                 self._db.execute(
                     f"DELETE FROM {table} WHERE {column} = ? OR {column} LIKE ? ESCAPE '\\'",  # noqa: S608
@@ -149,131 +243,45 @@ class JenkinsStore:
                 (CANCELLED, WAITING, BUILDABLE, full_name, pattern),
             )
 
-    # ------------------------------------------------------------------ queue
+    # ------------------------------------------------------------------ credentials
 
-    def enqueue(
-        self, job: str, params: Params, cause: str, quiet_ms: int
-    ) -> tuple[QueueItem, bool]:
-        """A new waiting item, or the waiting item of the same job with the same parameters."""
-        encoded = json.dumps([list(pair) for pair in params])
+    def credential(self, folder: str, credential_id: str) -> FolderCredential | None:
+        row = (
+            self._read()
+            .execute(
+                "SELECT * FROM credentials WHERE folder = ? AND id = ?", (folder, credential_id)
+            )
+            .fetchone()
+        )
+        return None if row is None else FolderCredential(**dict(row))
+
+    def credentials(self, folder: str) -> list[FolderCredential]:
+        rows = (
+            self._read()
+            .execute("SELECT * FROM credentials WHERE folder = ? ORDER BY rowid", (folder,))
+            .fetchall()
+        )
+        return [FolderCredential(**dict(row)) for row in rows]
+
+    def put_credential(self, credential: FolderCredential) -> None:
         with self.lock:
-            row = self._db.execute(
-                "SELECT * FROM queue WHERE job = ? AND params = ? AND state IN (?, ?) "
-                "ORDER BY id LIMIT 1",
-                (job, encoded, WAITING, BUILDABLE),
-            ).fetchone()
-            if row is not None:
-                return queue_item_from_row(row), False
-            since = now_ms()
+            self._db.execute(
+                "INSERT INTO credentials (folder, id, scope, description, sealed_secret) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (folder, id) DO UPDATE SET "
+                "scope = excluded.scope, description = excluded.description, "
+                "sealed_secret = excluded.sealed_secret",
+                (
+                    credential.folder,
+                    credential.id,
+                    credential.scope,
+                    credential.description,
+                    credential.sealed_secret,
+                ),
+            )
+
+    def delete_credential(self, folder: str, credential_id: str) -> bool:
+        with self.lock:
             cursor = self._db.execute(
-                "INSERT INTO queue (job, params, cause, state, since_ms, ready_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (job, encoded, cause, WAITING, since, since + quiet_ms),
+                "DELETE FROM credentials WHERE folder = ? AND id = ?", (folder, credential_id)
             )
-            item = self.queue_item(int(cursor.lastrowid or 0))
-            assert item is not None
-            return item, True
-
-    def queue_item(self, queue_id: int) -> QueueItem | None:
-        with self.lock:
-            row = self._db.execute("SELECT * FROM queue WHERE id = ?", (queue_id,)).fetchone()
-        return None if row is None else queue_item_from_row(row)
-
-    def pending(self, job: str | None = None) -> list[QueueItem]:
-        query = "SELECT * FROM queue WHERE state IN (?, ?)"
-        args: tuple[str, ...] = (WAITING, BUILDABLE)
-        if job is not None:
-            query, args = query + " AND job = ?", (*args, job)
-        with self.lock:
-            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [queue_item_from_row(row) for row in rows]
-
-    def mark_buildable(self, queue_id: int) -> None:
-        with self.lock:
-            self._db.execute(
-                "UPDATE queue SET state = ? WHERE id = ? AND state = ?",
-                (BUILDABLE, queue_id, WAITING),
-            )
-
-    # ------------------------------------------------------------------ builds
-
-    def start_build(self, queue_id: int) -> Build | None:
-        """Take the item off the queue and allocate its job's next build number."""
-        with self.lock:
-            item = self.queue_item(queue_id)
-            job = None if item is None else self.item(item.job)
-            if item is None or job is None or item.state not in (WAITING, BUILDABLE):
-                return None
-            number = job.next_build
-            self._db.execute(
-                "UPDATE items SET next_build = ? WHERE full_name = ?", (number + 1, item.job)
-            )
-            self._db.execute(
-                "INSERT INTO builds (job, number, queue_id, params, cause, started_ms, building) "
-                "VALUES (?, ?, ?, ?, ?, ?, 1)",
-                (
-                    item.job,
-                    number,
-                    queue_id,
-                    json.dumps([list(p) for p in item.params]),
-                    item.cause,
-                    now_ms(),
-                ),
-            )
-            self._db.execute(
-                "UPDATE queue SET state = ?, build_number = ? WHERE id = ?",
-                (LEFT, number, queue_id),
-            )
-        return self.build(item.job, number)
-
-    def finish_build(
-        self, job: str, number: int, result: str, log: str, checkout: Checkout | None = None
-    ) -> None:
-        with self.lock:
-            build = self.build(job, number)
-            if build is None:
-                return
-            self._db.execute(
-                "UPDATE builds SET building = 0, result = ?, duration_ms = ?, log = ?, "
-                "checkout = ? WHERE job = ? AND number = ?",
-                (
-                    result,
-                    max(0, now_ms() - build.started_ms),
-                    log,
-                    None if checkout is None else checkout.to_json(),
-                    job,
-                    number,
-                ),
-            )
-
-    def build(self, job: str, number: int) -> Build | None:
-        with self.lock:
-            row = self._db.execute(
-                "SELECT * FROM builds WHERE job = ? AND number = ?", (job, number)
-            ).fetchone()
-        return None if row is None else build_from_row(row)
-
-    def builds(self, job: str) -> list[Build]:
-        """Newest first."""
-        with self.lock:
-            rows = self._db.execute(
-                "SELECT * FROM builds WHERE job = ? ORDER BY number DESC", (job,)
-            ).fetchall()
-        return [build_from_row(row) for row in rows]
-
-    def polling_baseline(self, job: str) -> Build | None:
-        """The last successful build, else the last completed one (WorkflowJob.getSCMs)."""
-        with self.lock:
-            row = self._db.execute(
-                "SELECT * FROM builds WHERE job = ? AND building = 0 "
-                "ORDER BY result IN ('SUCCESS', 'UNSTABLE') DESC, number DESC LIMIT 1",
-                (job,),
-            ).fetchone()
-        return None if row is None else build_from_row(row)
-
-    def running_builds(self) -> list[Build]:
-        with self.lock:
-            rows = self._db.execute(
-                "SELECT * FROM builds WHERE building = 1 ORDER BY started_ms"
-            ).fetchall()
-        return [build_from_row(row) for row in rows]
+        return cursor.rowcount > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,34 @@ class _Field:
     stop: int | None = None
 
 
+class Lazy:
+    """A value of an answer worked out only if the answer includes it (Jenkins' exported beans
+    compute a property only when the `tree` or `depth` asks for it)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+
+    def value(self) -> Any:
+        return self._make()
+
+
+def resolved(data: Any) -> Any:
+    """`data` with every lazy value worked out: the answer to a request without `tree`."""
+    if isinstance(data, Lazy):
+        data = data.value()
+    if isinstance(data, dict):
+        return {name: resolved(value) for name, value in data.items()}
+    if isinstance(data, list):
+        return [resolved(value) for value in data]
+    return data
+
+
 def apply_tree(data: Any, spec: str) -> Any:
+    """What Jenkins answers with `?tree=spec`: only the named properties, each object below
+    pruned to what its sub-tree names (an object whose field is named without one keeps only
+    its `_class`). Nothing else is worked out."""
     fields, _ = _parse(spec, 0)
     return _select(data, fields)
 
@@ -54,6 +82,8 @@ def _range(text: str) -> tuple[int | None, int | None]:
 
 
 def _select(data: Any, fields: dict[str, _Field]) -> Any:
+    if isinstance(data, Lazy):
+        data = data.value()
     if isinstance(data, list):
         return [_select(entry, fields) for entry in data]
     if not isinstance(data, dict):
@@ -65,9 +95,11 @@ def _select(data: Any, fields: dict[str, _Field]) -> Any:
         if name not in data:
             continue
         value = data[name]
+        if isinstance(value, Lazy):
+            value = value.value()
         if isinstance(value, list):
             value = value[node.start : node.stop]
-        if node.children and isinstance(value, dict | list):
+        if isinstance(value, dict | list):
             value = _select(value, node.children)
         selected[name] = value
     return selected

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from .configxml import ParameterDefinition
@@ -17,8 +18,10 @@ from .store import (
     QueueItem,
     now_ms,
 )
+from .tree import Lazy
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 _RUN_CLASSES = {
     "pipeline": "org.jenkinsci.plugins.workflow.job.WorkflowRun",
@@ -54,25 +57,39 @@ class Views:
     # ------------------------------------------------------------------ items
 
     def summary(self, item: Item, nested: bool = False) -> Json:
-        """How a parent lists the item; `nested` adds folder contents, for `?tree=` queries."""
+        """How a parent lists the item; `nested` adds folder contents, for `?tree=` queries.
+
+        What costs a look at the store (the color, a folder's contents) is lazy: worked out
+        only if the answer includes it."""
         entry: Json = {
             "_class": item.config.json_class,
             "name": item.name,
             "url": self.item_url(item.full_name),
         }
         if not item.config.is_folder:
-            entry["color"] = self.color(item, self._store.builds(item.full_name))
+            entry["color"] = Lazy(lambda: self._summary_color(item))
         elif nested:
-            children = self._store.children(item.full_name)
-            entry["jobs"] = [self.summary(child, nested) for child in children]
+            entry["jobs"] = Lazy(lambda: self._contents(item.full_name, nested))
         return entry
 
+    def _contents(self, full_name: str, nested: bool) -> list[Json]:
+        return [self.summary(child, nested) for child in self._store.children(full_name)]
+
+    def _summary_color(self, item: Item) -> str:
+        result, completed, building = self._store.build_state(item.full_name)
+        return self._color(item, result if completed else None, completed, building)
+
     def color(self, item: Item, builds: list[Build]) -> str:
+        completed = next((b for b in builds if not b.building), None)
+        building = any(b.building for b in builds)
+        return self._color(item, completed.result if completed else None, bool(completed), building)
+
+    @staticmethod
+    def _color(item: Item, result: str | None, completed: bool, building: bool) -> str:
         if item.config.disabled:
             return "disabled"
-        completed = next((b for b in builds if not b.building), None)
-        color = _COLORS.get(completed.result or "", "notbuilt") if completed else "notbuilt"
-        return color + "_anime" if any(b.building for b in builds) else color
+        color = _COLORS.get(result or "", "notbuilt") if completed else "notbuilt"
+        return color + "_anime" if building else color
 
     def item(self, item: Item, depth: int, nested: bool = False) -> Json:
         config = item.config
@@ -89,8 +106,7 @@ class Views:
             "healthReport": [],
         }
         if config.is_folder:
-            children = self._store.children(item.full_name)
-            data["jobs"] = [self.summary(child, nested) for child in children]
+            data["jobs"] = Lazy(lambda: self._contents(item.full_name, nested))
             return data
         return data | self._job(item, depth)
 
@@ -101,7 +117,7 @@ class Views:
             "nodeDescription": "the Jenkins controller",
             "numExecutors": 2,
             "description": None,
-            "jobs": [self.summary(item, nested) for item in self._store.children("")],
+            "jobs": Lazy(lambda: self._contents("", nested)),
             "quietingDown": False,
             "url": self.base,
             "useCrumbs": True,
@@ -109,9 +125,8 @@ class Views:
         }
 
     def _job(self, item: Item, depth: int) -> Json:
-        builds = self._store.builds(item.full_name)
-        queued = self._store.pending(item.full_name)
-        completed = [b for b in builds if not b.building]
+        builds = _Once(lambda: self._store.builds(item.full_name, logs=False))
+        queued = _Once(lambda: self._store.pending(item.full_name))
         run_class = _RUN_CLASSES.get(item.config.kind, "hudson.model.Run")
 
         def ref(build: Build | None) -> Json | None:
@@ -122,9 +137,20 @@ class Views:
             url = f"{self.item_url(item.full_name)}{build.number}/"
             return {"_class": run_class, "number": build.number, "url": url}
 
-        def last(results: tuple[str, ...] | None) -> Json | None:
-            matching = [b for b in completed if results is None or b.result in results]
-            return ref(matching[0] if matching else None)
+        def last(results: tuple[str, ...] | None) -> Lazy:
+            def find() -> Json | None:
+                matching = [
+                    b
+                    for b in builds()
+                    if not b.building and (results is None or b.result in results)
+                ]
+                return ref(matching[0] if matching else None)
+
+            return Lazy(find)
+
+        def first_queued() -> Json | None:
+            pending = queued()
+            return self.queue_item(pending[0], item) if pending else None
 
         properties = []
         if item.config.parameters:
@@ -138,12 +164,12 @@ class Views:
         return {
             "actions": properties[:],
             "buildable": item.config.buildable,
-            "builds": [ref(b) for b in builds[:100]],
-            "color": self.color(item, builds),
-            "firstBuild": ref(builds[-1] if builds else None),
-            "inQueue": bool(queued),
+            "builds": Lazy(lambda: [ref(b) for b in builds()[:100]]),
+            "color": Lazy(lambda: self.color(item, builds())),
+            "firstBuild": Lazy(lambda: ref(builds()[-1] if builds() else None)),
+            "inQueue": Lazy(lambda: bool(queued())),
             "keepDependencies": False,
-            "lastBuild": ref(builds[0] if builds else None),
+            "lastBuild": Lazy(lambda: ref(builds()[0] if builds() else None)),
             "lastCompletedBuild": last(None),
             "lastFailedBuild": last(("FAILURE",)),
             "lastStableBuild": last(("SUCCESS",)),
@@ -152,7 +178,7 @@ class Views:
             "lastUnsuccessfulBuild": last(("FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT")),
             "nextBuildNumber": item.next_build,
             "property": properties,
-            "queueItem": self.queue_item(queued[0], item) if queued else None,
+            "queueItem": Lazy(first_queued),
             "concurrentBuild": True,
             "disabled": item.config.disabled,
             "resumeBlocked": False,
@@ -199,7 +225,8 @@ class Views:
         }
 
     def _estimate(self, item: Item) -> int:
-        done = [b.duration_ms for b in self._store.builds(item.full_name)[:3] if not b.building]
+        builds = self._store.builds(item.full_name, logs=False)
+        done = [b.duration_ms for b in builds[:3] if not b.building]
         return sum(done) // len(done) if done else -1
 
     # ------------------------------------------------------------------ queue
@@ -258,6 +285,19 @@ class Views:
             }
         actions.append({"_class": "hudson.model.CauseAction", "causes": [detail]})
         return actions
+
+
+class _Once(Generic[T]):
+    """A value worked out the first time it is asked for, then kept (for one answer)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._made: list[T] = []
+
+    def __call__(self) -> T:
+        if not self._made:
+            self._made.append(self._make())
+        return self._made[0]
 
 
 def _why(queued: QueueItem) -> str | None:

@@ -15,6 +15,7 @@ from landingzone_sandbox.mailbox.faults import SmtpFaults
 from landingzone_sandbox.mailbox.settings import MailboxSettings
 from landingzone_sandbox.mailbox.smtp import MailboxSmtpServer
 from landingzone_sandbox.mailbox.store import MessageStore, StoredMessage
+from landingzone_sandbox.traffic import TrafficMeter
 
 DEFAULT_LIMIT = 50
 _templates = Environment(
@@ -125,9 +126,12 @@ class Mailbox:
         self.store = MessageStore(settings.data_dir)
         self.faults = SmtpFaults()
         self.smtp = MailboxSmtpServer(settings, self.store, self.faults)
-        self.app = create_app(
+        app = create_app(
             self.store, smtp_address=f"{self.smtp.host}:{self.smtp.port}", faults=self.faults
         )
+        # Its HTTP side shows the SMTP sessions at /_sandbox/traffic; its own pages are not
+        # a system anyone provisions through, so they are not counted.
+        self.app = TrafficMeter(app, self.smtp.traffic, count_requests=False)
 
     def start(self) -> Mailbox:
         self.smtp.start()

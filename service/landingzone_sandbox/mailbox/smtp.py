@@ -18,6 +18,7 @@ from landingzone_sandbox.mailbox.faults import CONNECT, SmtpFaults
 from landingzone_sandbox.mailbox.settings import MailboxSettings
 from landingzone_sandbox.mailbox.store import MessageStore
 from landingzone_sandbox.serving import free_port
+from landingzone_sandbox.traffic import Traffic
 
 ACCEPTED = "250 Message accepted for delivery"
 UNAVAILABLE = "421 4.3.2 Service not available"
@@ -44,9 +45,12 @@ class _StoringHandler:
 
 
 class _FaultySMTP(SMTP):
-    def __init__(self, handler: _StoringHandler, faults: SmtpFaults, **options: Any) -> None:
+    def __init__(
+        self, handler: _StoringHandler, faults: SmtpFaults, traffic: Traffic, **options: Any
+    ) -> None:
         super().__init__(handler, **options)
         self._faults = faults
+        self._traffic = traffic
         self._smtp_methods = {
             command: self._with_faults(command, method)
             for command, method in self._smtp_methods.items()
@@ -63,8 +67,12 @@ class _FaultySMTP(SMTP):
         return functools.update_wrapper(run, getattr(method, "__func__", method))
 
     async def _handle_client(self) -> None:
-        if not await self._fault(CONNECT):
-            await super()._handle_client()
+        seq, started = self._traffic.started()
+        try:
+            if not await self._fault(CONNECT):
+                await super()._handle_client()
+        finally:
+            self._traffic.finished(seq, started, "SMTP", "session", 0)
 
     async def _fault(self, command: str) -> bool:
         """Apply the outage or the first rule for `command`; True when it must not run."""
@@ -105,26 +113,36 @@ class _FaultySMTP(SMTP):
 
 
 class _FaultyController(Controller):
-    def __init__(self, handler: _StoringHandler, faults: SmtpFaults, **options: Any) -> None:
+    def __init__(
+        self, handler: _StoringHandler, faults: SmtpFaults, traffic: Traffic, **options: Any
+    ) -> None:
         super().__init__(handler, **options)
         self._faults = faults
+        self._traffic = traffic
 
     def factory(self) -> SMTP:
-        return _FaultySMTP(self.handler, self._faults, **self.SMTP_kwargs)
+        return _FaultySMTP(self.handler, self._faults, self._traffic, **self.SMTP_kwargs)
 
 
 class MailboxSmtpServer:
-    """`start()` returns once the server accepts connections; `port` is the port it took."""
+    """`start()` returns once the server accepts connections; `port` is the port it took;
+    `traffic` counts its sessions."""
 
     def __init__(
-        self, settings: MailboxSettings, store: MessageStore, faults: SmtpFaults | None = None
+        self,
+        settings: MailboxSettings,
+        store: MessageStore,
+        faults: SmtpFaults | None = None,
+        traffic: Traffic | None = None,
     ) -> None:
         self.host = settings.smtp_host
         self.port = settings.smtp_port or free_port(settings.smtp_host)
         self.faults = faults or SmtpFaults()
+        self.traffic = traffic or Traffic()
         self._controller = _FaultyController(
             _StoringHandler(store, self.faults),
             self.faults,
+            self.traffic,
             hostname=self.host,
             port=self.port,
             ready_timeout=10,

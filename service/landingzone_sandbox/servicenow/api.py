@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.errors import TableError
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 from landingzone_sandbox.servicenow.render import RenderOptions, render
 from landingzone_sandbox.servicenow.store import Record
 

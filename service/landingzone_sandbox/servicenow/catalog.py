@@ -14,7 +14,8 @@ from landingzone_sandbox.servicenow.api import (
     param,
     read_payload,
 )
-from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.errors import TableError
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 from landingzone_sandbox.servicenow.ordering import order_now
 from landingzone_sandbox.servicenow.store import Record
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from landingzone_sandbox.servicenow import rules, schema
+from landingzone_sandbox.servicenow.errors import TableError
 from landingzone_sandbox.servicenow.query import EncodedQuery, FieldReader, parse_query
 from landingzone_sandbox.servicenow.settings import ServiceNowSimSettings
 from landingzone_sandbox.servicenow.store import INDEXED_FIELDS, Record, TableStore
@@ -19,16 +20,6 @@ SYSTEM_FIELDS = frozenset(
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
 DecisionListener = Callable[[dict[str, str]], None]
-
-
-class TableError(Exception):
-    """An error answered with ServiceNow's `{"error": {...}, "status": "failure"}` envelope."""
-
-    def __init__(self, status: int, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.detail = detail
 
 
 def now_text() -> str:
@@ -170,7 +161,7 @@ class ServiceNowInstance:
             record = schema.defaults(table)
             journal = self._apply(table, record, values)
             requested_id = record.get("sys_id", "")
-            record["sys_id"] = requested_id if _SYS_ID.match(requested_id) else new_sys_id()
+            record["sys_id"] = requested_id if _SYS_ID.fullmatch(requested_id) else new_sys_id()
             if table in schema.NUMBER_PREFIX and not record.get("number"):
                 record["number"] = self._next_number(table)
             record |= {
@@ -244,7 +235,8 @@ class ServiceNowInstance:
             raise TableError(400, f"Invalid table {table}", None)
 
     def _next_number(self, table: str) -> str:
-        value = self.store.next_value(table, schema.FIRST_NUMBER)
+        first = schema.FIRST_NUMBER.get(table, schema.DEFAULT_FIRST_NUMBER)
+        value = self.store.next_value(table, first)
         return f"{schema.NUMBER_PREFIX[table]}{value:07d}"
 
     def _apply(self, table: str, record: Record, values: Mapping[str, object]) -> dict[str, str]:

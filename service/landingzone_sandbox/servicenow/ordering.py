@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from landingzone_sandbox.servicenow import flows, variables
-from landingzone_sandbox.servicenow.instance import TableError, as_text, new_sys_id
+from landingzone_sandbox.servicenow.errors import TableError
+from landingzone_sandbox.servicenow.instance import as_text, new_sys_id
 from landingzone_sandbox.servicenow.store import Record
 
 if TYPE_CHECKING:

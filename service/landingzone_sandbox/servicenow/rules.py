@@ -13,6 +13,7 @@ Requested items (sc_req_item):
 Requests (sc_request): request_state closed_* closes it; cancelling it (request_state
 closed_cancelled, or approval cancelled) also closes every open item of the request (state
 Closed Incomplete, stage Request Cancelled), which cancels their flows and approvals.
+Change requests (change_request): the change model, see change_model.py.
 Approver rows: see approvals.py.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from landingzone_sandbox.servicenow import approvals, flows, schema, variables
+from landingzone_sandbox.servicenow import approvals, change_model, flows, schema, variables
 from landingzone_sandbox.servicenow.catalog_seed import CORRELATION_VARIABLE
 from landingzone_sandbox.servicenow.store import Record
 
@@ -49,7 +50,9 @@ def before_write(
         return
     old = before or {}
     stage_given = record.get("stage", "") != old.get("stage", "")
-    if table == "sc_request":
+    if table == change_model.TABLE:
+        change_model.before_write(before, record)
+    elif table == "sc_request":
         request_state = record.get("request_state", "")
         if request_state != old.get("request_state") and request_state in _STATE_FOR_REQUEST_STATE:
             record["state"] = _STATE_FOR_REQUEST_STATE[request_state]
@@ -77,6 +80,9 @@ def after_write(
         _after_item_write(instance, before, record)
     elif table == "sc_request":
         _after_request_write(instance, before, record)
+    elif table == change_model.TABLE:
+        for decided in change_model.after_write(instance, before, record):
+            _tell_decision(instance, change_model.TABLE, decided)
     elif table == "sysapproval_approver":
         approvals.after_approver_write(instance, before, record)
 
@@ -89,7 +95,7 @@ def _after_item_write(instance: ServiceNowInstance, before: Record | None, item:
         if approval in approvals.DECIDED or approval == "cancelled":
             approvals.release(instance, item["sys_id"])
         if approval in approvals.DECIDED and old.get("approval") == "requested":
-            _tell_decision(instance, item)
+            _tell_decision(instance, "sc_req_item", item)
         if approval in approvals.DECIDED:
             flows.on_decision(instance, instance.find("sc_req_item", item["sys_id"]) or item)
     state = item.get("state", "")
@@ -110,16 +116,16 @@ def _ask_in_table_mode(instance: ServiceNowInstance, old: Record, item: Record) 
         approvals.ask_group(instance, "sc_req_item", item, group_id)
 
 
-def _tell_decision(instance: ServiceNowInstance, item: Record) -> None:
+def _tell_decision(instance: ServiceNowInstance, table: str, item: Record) -> None:
     if instance.on_decision is None:
         return
     correlation = item.get("correlation_id", "")
-    if item.get("cat_item"):
+    if table == "sc_req_item" and item.get("cat_item"):
         correlation = variables.values(instance, item["sys_id"]).get(
             CORRELATION_VARIABLE, correlation
         )
     payload = {
-        "table": "sc_req_item",
+        "table": table,
         "sys_id": item["sys_id"],
         "number": item.get("number", ""),
         "approval": item["approval"],

@@ -8,6 +8,7 @@ TABLES = frozenset(
     {
         "sc_request",
         "sc_req_item",
+        "change_request",
         "sc_cat_item",
         "item_option_new",
         "sc_item_option",
@@ -21,7 +22,7 @@ TABLES = frozenset(
         "sys_user_grmember",
     }
 )
-TASK_TABLES = ("sc_req_item", "sc_request")
+TASK_TABLES = ("sc_req_item", "sc_request", "change_request")
 JOURNAL_FIELDS = frozenset({"work_notes", "comments"})
 CLOSED_STATES = frozenset({"3", "4", "7"})
 
@@ -39,6 +40,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "flow_context": "sys_flow_context",
         **_TASK_REFERENCES,
     },
+    "change_request": {"requested_by": "sys_user", **_TASK_REFERENCES},
     "sc_cat_item": {},
     "item_option_new": {"cat_item": "sc_cat_item"},
     "sc_item_option": {"item_option_new": "item_option_new"},
@@ -61,13 +63,15 @@ DISPLAY_FIELD = {
     "sys_user_group": "name",
     "sc_request": "number",
     "sc_req_item": "number",
+    "change_request": "number",
     "sc_cat_item": "name",
     "item_option_new": "question_text",
     "sys_flow_context": "name",
 }
 
-NUMBER_PREFIX = {"sc_request": "REQ", "sc_req_item": "RITM"}
-FIRST_NUMBER = 10001
+NUMBER_PREFIX = {"sc_request": "REQ", "sc_req_item": "RITM", "change_request": "CHG"}
+DEFAULT_FIRST_NUMBER = 10001
+FIRST_NUMBER = {"change_request": 30001}  # a stock instance's demo data ends below these
 
 # Catalog variable types (item_option_new.type).
 YES_NO = "1"
@@ -110,6 +114,23 @@ _REQUEST_STATE = {
 _REQUEST_STAGE = {"requested": "Requested", "fulfillment": "Fulfillment"} | {
     k: v for k, v in _REQUEST_STATE.items() if k.startswith("closed_")
 }
+# The change model's states as the instance stores them (ChangeRequestStateModel).
+CHANGE_STATE = {
+    "-5": "New",
+    "-4": "Assess",
+    "-3": "Authorize",
+    "-2": "Scheduled",
+    "-1": "Implement",
+    "0": "Review",
+    "3": "Closed",
+    "4": "Canceled",
+}
+CHANGE_TYPE = {"normal": "Normal", "standard": "Standard", "emergency": "Emergency"}
+CLOSE_CODE = {
+    "successful": "Successful",
+    "successful_issues": "Successful with issues",
+    "unsuccessful": "Unsuccessful",
+}
 _VARIABLE_TYPE = {
     YES_NO: "Yes / No",
     MULTI_LINE_TEXT: "Multi Line Text",
@@ -127,6 +148,10 @@ CHOICES: dict[tuple[str, str], dict[str, str]] = {
     ("sc_request", "stage"): _REQUEST_STAGE,
     ("sc_request", "request_state"): _REQUEST_STATE,
     ("item_option_new", "type"): _VARIABLE_TYPE,
+    ("change_request", "state"): CHANGE_STATE,
+    ("change_request", "approval"): _APPROVAL,
+    ("change_request", "type"): CHANGE_TYPE,
+    ("change_request", "close_code"): CLOSE_CODE,
 }
 
 _TASK_DEFAULTS = {
@@ -151,6 +176,18 @@ _TASK_DEFAULTS = {
 _DEFAULTS: dict[str, dict[str, str]] = {
     "sc_req_item": {"request": "", "cat_item": "", "quantity": "1", "flow_context": ""},
     "sc_request": {"request_state": "requested"},
+    "change_request": {
+        "state": "-5",
+        "type": "normal",
+        "justification": "",
+        "implementation_plan": "",
+        "backout_plan": "",
+        "test_plan": "",
+        "requested_by": "",
+        "close_code": "",
+        "start_date": "",
+        "end_date": "",
+    },
     "sc_cat_item": {
         "name": "",
         "short_description": "",
@@ -203,7 +240,7 @@ def defaults(table: str) -> dict[str, str]:
     """Fields every new record of `table` carries before the caller's values are applied."""
     specific = dict(_DEFAULTS.get(table, {}))
     if table in TASK_TABLES:
-        return specific | _TASK_DEFAULTS | {"sys_class_name": table}
+        return _TASK_DEFAULTS | specific | {"sys_class_name": table}
     return specific
 
 

@@ -15,7 +15,8 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from landingzone_sandbox.servicenow import approvals, schema, variables
-from landingzone_sandbox.servicenow.instance import ServiceNowInstance, TableError
+from landingzone_sandbox.servicenow.errors import TableError
+from landingzone_sandbox.servicenow.instance import ServiceNowInstance
 from landingzone_sandbox.servicenow.store import Record
 
 _templates = Environment(
@@ -107,12 +108,37 @@ def _waiting(instance: ServiceNowInstance) -> list[Waiting]:
     return shown
 
 
+@dataclass(frozen=True)
+class WaitingChange:
+    """One change an approver is asked to authorize."""
+
+    row: Record
+    change: Record
+    group: str
+
+
+def _waiting_changes(instance: ServiceNowInstance) -> list[WaitingChange]:
+    shown: list[WaitingChange] = []
+    for row in reversed(instance.store.where("sysapproval_approver", "state", "requested")):
+        if row.get("state") != "requested" or row.get("source_table") != "change_request":
+            continue
+        change = instance.find("change_request", row.get("document_id", ""))
+        if change is None:
+            continue
+        group = _group_name(instance, row.get("group", ""))
+        shown.append(WaitingChange(row=row, change=change, group=group))
+        if len(shown) == INBOX_ITEMS:
+            break
+    return shown
+
+
 def _inbox(instance: ServiceNowInstance) -> dict[str, object]:
     everything = list(reversed(instance.store.rows("sc_req_item")))
     items = everything[:INBOX_ITEMS]
     notes = {item["sys_id"]: instance.journal(item["sys_id"], "work_notes") for item in items}
     return {
         "waiting": _waiting(instance),
+        "waiting_changes": _waiting_changes(instance),
         "items": items,
         "total_items": len(everything),
         "notes": notes,
@@ -164,6 +190,10 @@ def _record_context(instance: ServiceNowInstance, table: str, sys_id: str) -> di
         "record": record,
         "request_number": request.get("number", "") if request else "",
         "approvals": [(row, _group_name(instance, row.get("group", ""))) for row in rows],
+        "approval_comments": {
+            row["sys_id"]: [e["value"] for e in instance.journal(row["sys_id"], "comments")]
+            for row in rows
+        },
         "answers": variables.answers(instance, sys_id) if table == "sc_req_item" else [],
         "notes": instance.journal(sys_id, "work_notes"),
         "users": _display_names(instance),

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from landingzone.api.deps import StoreDep
 from landingzone.api.errors import ApiError
+from landingzone.api.responses import errors
 
 router = APIRouter(tags=["operations"])
 
@@ -17,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=errors(503))
 def readyz(store: StoreDep) -> dict[str, str]:
     try:
         with store.engine.connect() as connection:
@@ -27,7 +28,7 @@ def readyz(store: StoreDep) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=errors(503))
 def metrics(request: Request) -> Response:
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST

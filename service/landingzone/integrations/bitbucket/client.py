@@ -7,6 +7,7 @@ variables, scoped to the repository URL: never in the URL, the argument list or 
 from __future__ import annotations
 
 import base64
+import logging
 import math
 import os
 import shutil
@@ -17,11 +18,14 @@ from typing import Any, Protocol, cast
 
 from atlassian import Bitbucket
 
-from landingzone.integrations.base import InitialCommit, TransientError
+from landingzone.integrations.base import FileChange, InitialCommit, TransientError
 from landingzone.integrations.bitbucket.config import BitbucketSettings
 from landingzone.integrations.bitbucket.errors import SYSTEM, from_git_error
 
 GIT_TIMEOUT_S = 300.0  # one git command (ls-remote, push): longer than a REST call
+# atlassian-python-api logs every request at DEBUG as a curl command with its body, a webhook's
+# secret and its URL's token among them: those lines never reach the service's log.
+logging.getLogger("atlassian").setLevel(logging.INFO)
 
 
 class BitbucketApi(Protocol):
@@ -31,7 +35,18 @@ class BitbucketApi(Protocol):
 
     def get_repo(self, project_key: str, repository_slug: str) -> Any: ...
 
+    def get_content_of_file(
+        self,
+        project_key: str,
+        repository_slug: str,
+        filename: str,
+        at: str | None = ...,
+        markup: str | None = ...,
+    ) -> Any: ...
+
     def resource_url(self, resource: str) -> str: ...
+
+    def get(self, path: str, *, params: dict[str, Any] | None = ...) -> Any: ...
 
     def post(self, path: str, data: Any = ...) -> Any: ...
 
@@ -75,6 +90,28 @@ class BitbucketApi(Protocol):
 
     def update_webhook(
         self, project_key: str, repository_slug: str, webhook_id: int, **params: Any
+    ) -> Any: ...
+
+    def open_pull_request(
+        self,
+        source_project: str,
+        source_repo: str,
+        dest_project: str,
+        dest_repo: str,
+        source_branch: str,
+        destination_branch: str,
+        title: str,
+        description: str,
+    ) -> Any: ...
+
+    def get_pull_request(
+        self, project_key: str, repository_slug: str, pull_request_id: int
+    ) -> Any: ...
+
+    def get_pull_requests(self, project_key: str, repository_slug: str) -> Iterator[Any]: ...
+
+    def decline_pull_request(
+        self, project_key: str, repository_slug: str, pr_id: int, pr_version: int
     ) -> Any: ...
 
 
@@ -128,8 +165,21 @@ class GitCli:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> str:
+        result = self._completed(args, action, cwd=cwd, env=env)
+        if result.returncode != 0:
+            raise from_git_error(result.stderr, action, self._config.secrets())
+        return result.stdout
+
+    def _completed(
+        self,
+        args: list[str],
+        action: str,
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         try:
-            result = subprocess.run(
+            return subprocess.run(
                 ["git", *args],
                 cwd=cwd,
                 env=env if env is not None else self._environment(),
@@ -140,9 +190,6 @@ class GitCli:
             )
         except subprocess.TimeoutExpired as exc:
             raise TransientError(SYSTEM, f"{action}: git timed out") from exc
-        if result.returncode != 0:
-            raise from_git_error(result.stderr, action, self._config.secrets())
-        return result.stdout
 
     def remote_head(self, remote_url: str, branch: str) -> str | None:
         """The commit id of `branch` on the remote, or None if the branch does not exist."""
@@ -203,11 +250,104 @@ class GitCli:
         )
         return self._run(["rev-parse", "HEAD"], "git rev-parse", cwd=workdir).strip()
 
-    def push(self, workdir: Path, remote_url: str, branch: str) -> None:
+    def push(
+        self,
+        workdir: Path,
+        remote_url: str,
+        branch: str,
+        *,
+        source: str = "HEAD",
+        force: bool = False,
+    ) -> None:
         ref = f"refs/heads/{branch_name(branch)}"
         self._run(
-            ["push", "--quiet", "--no-verify", remote_url, f"HEAD:{ref}"],
+            [
+                "push",
+                "--quiet",
+                "--no-verify",
+                *(["--force"] if force else []),
+                remote_url,
+                f"{source}:{ref}",
+            ],
             f"push {ref}",
             cwd=workdir,
             env=self._environment(remote_url),
         )
+
+    def remote_head_message(self, workdir: Path, remote_url: str, branch: str) -> str:
+        """The message of `branch`'s head commit on the remote, fetched into `workdir`."""
+        ref = f"refs/heads/{branch_name(branch)}"
+        self._run(
+            ["fetch", "--quiet", "--depth", "1", "--no-tags", remote_url, ref],
+            f"fetch {ref}",
+            cwd=workdir,
+            env=self._environment(remote_url),
+        )
+        return self._run(["log", "-1", "--format=%B", "FETCH_HEAD"], "git log", cwd=workdir)
+
+    def clone_branch(self, remote_url: str, branch: str, workdir: Path) -> str:
+        """A shallow clone of `branch` alone into `workdir`; the branch head commit id."""
+        name = branch_name(branch)
+        self._run(
+            ["-c", "core.autocrlf=false", "clone", "--quiet", "--depth", "1", "--no-tags",
+             "--single-branch", "--branch", name, "--template=", remote_url, str(workdir)],
+            f"clone refs/heads/{name}",
+            env=self._environment(remote_url),
+        )  # fmt: skip
+        return self.head(workdir)
+
+    def run_local(
+        self, args: list[str], action: str, cwd: Path, extra_env: dict[str, str] | None = None
+    ) -> str:
+        """A git command on a local repository (no remote, so no credentials in its env)."""
+        env = self._environment()
+        env.update(extra_env or {})
+        return self._run(args, action, cwd=cwd, env=env)
+
+    def completed_local(
+        self, args: list[str], action: str, cwd: Path
+    ) -> subprocess.CompletedProcess[str]:
+        """As run_local, for commands whose exit status says something (merge-tree)."""
+        return self._completed(args, action, cwd=cwd)
+
+    def head(self, workdir: Path) -> str:
+        return self._run(["rev-parse", "HEAD"], "git rev-parse", cwd=workdir).strip()
+
+    def commit_path(self, workdir: Path, change: FileChange) -> str:
+        """Commit `change.path` as it is in `workdir`, by the change's author; the commit id."""
+        env = self._environment()
+        env.update(
+            GIT_AUTHOR_NAME=change.author_name,
+            GIT_AUTHOR_EMAIL=change.author_email,
+            GIT_COMMITTER_NAME=change.author_name,
+            GIT_COMMITTER_EMAIL=change.author_email,
+        )
+        self._run(["add", "--", change.path], "git add", cwd=workdir)
+        self._run(
+            ["-c", "commit.gpgSign=false", "commit", "--quiet", "--no-verify",
+             "--cleanup=verbatim", "--message", change.message],
+            "git commit",
+            cwd=workdir,
+            env=env,
+        )  # fmt: skip
+        return self.head(workdir)
+
+    def push_unless_overtaken(self, workdir: Path, remote_url: str, branch: str) -> bool:
+        """Push HEAD to `branch`; False when refused because the branch moved on meanwhile."""
+        ref = f"refs/heads/{branch_name(branch)}"
+        action = f"push {ref}"
+        result = self._completed(
+            ["push", "--quiet", "--no-verify", "--porcelain", remote_url, f"HEAD:{ref}"],
+            action,
+            cwd=workdir,
+            env=self._environment(remote_url),
+        )
+        if result.returncode == 0:
+            return True
+        # --porcelain: "!<TAB>HEAD:refs/heads/main<TAB>[rejected] (fetch first)" on stdout.
+        # A hook's refusal reads "[remote rejected]" and is no race: it is raised.
+        if any(
+            line.startswith("!") and "\t[rejected]" in line for line in result.stdout.splitlines()
+        ):
+            return False
+        raise from_git_error(result.stderr or result.stdout, action, self._config.secrets())

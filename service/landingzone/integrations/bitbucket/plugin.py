@@ -16,10 +16,13 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from landingzone.integrations.base import (
     BranchRestriction,
+    FileChange,
+    ForeignResource,
     InitialCommit,
     IntegrationError,
     Repository,
     RepositoryAddress,
+    marked_owner,
 )
 from landingzone.integrations.bitbucket.client import (
     BitbucketApi,
@@ -28,7 +31,9 @@ from landingzone.integrations.bitbucket.client import (
     build_client,
 )
 from landingzone.integrations.bitbucket.config import BitbucketSettings
-from landingzone.integrations.bitbucket.errors import translated
+from landingzone.integrations.bitbucket.errors import SYSTEM, translated
+from landingzone.integrations.bitbucket.files import BranchFiles
+from landingzone.integrations.bitbucket.pull_requests import PullRequests
 from landingzone.integrations.bitbucket.repositories import (
     Repositories,
     address_in,
@@ -36,6 +41,16 @@ from landingzone.integrations.bitbucket.repositories import (
     repository_slug,
     to_repository,
 )
+from landingzone.integrations.bitbucket.three_way import merge_change
+from landingzone.integrations.pull_requests import (
+    BuildStatus,
+    ChangePushed,
+    PullRequest,
+    PullRequestDraft,
+    TemplateChange,
+)
+
+GROUP_PAGE_LIMIT = 1000  # the most one page of Bitbucket Server's answers holds
 
 
 def _matcher(branch: str) -> tuple[str, str]:
@@ -53,6 +68,8 @@ class BitbucketRepositoryHost:
         self._git = GitCli(config)
         self._repositories = Repositories(self._client)
         self._secrets = config.secrets()
+        self._files = BranchFiles(self._client, self._git, self._secrets)
+        self._pull_requests = PullRequests(self._client, self._secrets)
 
     def _translated(self, action: str) -> AbstractContextManager[None]:
         return translated(action, self._secrets)
@@ -63,12 +80,33 @@ class BitbucketRepositoryHost:
             data = self._repositories.get(project, slug)
         return None if data is None else to_repository(data)
 
+    def group_exists(self, group: str) -> bool | None:
+        """Read from `GET /rest/api/1.0/groups?filter=<group>` (names containing it), one page."""
+        with self._translated(f"look up group {group}"):
+            page = self._client.get(
+                self._client.resource_url("groups"),
+                params={"filter": group, "limit": GROUP_PAGE_LIMIT},
+            )
+        names = page.get("values", []) if isinstance(page, dict) else []
+        # Bitbucket's group names are case-insensitive: `Payments` is granted as `payments`.
+        if any(isinstance(name, str) and name.casefold() == group.casefold() for name in names):
+            return True
+        return False if isinstance(page, dict) and page.get("isLastPage", True) else None
+
     def locate_repository(self, project: str, slug: str) -> RepositoryAddress:
         """Where `project/slug` is or will be served, from the project Bitbucket describes."""
-        checked(project, slug)
+        return self.locate_repositories(project, (slug,))[0]
+
+    def locate_repositories(
+        self, project: str, slugs: Sequence[str]
+    ) -> tuple[RepositoryAddress, ...]:
+        """Where each of `slugs` in `project` is or will be served: one look at the project."""
+        for slug in slugs:
+            checked(project, slug)
         with self._translated(f"look up project {project}"):
             data = self._client.project(project)
-        return address_in(data if isinstance(data, dict) else {}, repository_slug(slug))
+        described = data if isinstance(data, dict) else {}
+        return tuple(address_in(described, repository_slug(slug)) for slug in slugs)
 
     def ensure_repository(
         self, project: str, name: str, description: str, owner: str
@@ -83,16 +121,20 @@ class BitbucketRepositoryHost:
         return to_repository(data)
 
     def push_initial_commit(self, repository: Repository, commit: InitialCommit) -> str:
-        existing = self._git.remote_head(repository.clone_url, commit.branch)
-        if existing is not None:
-            return existing
+        """Push unless the branch exists already; returns the branch head commit id.
+
+        The commit is made first and pushed without asking the remote: its id depends only on
+        the tree, the author and the date, so a replay pushes the same commit (which Bitbucket
+        answers as up to date), and a branch already there with another head refuses the push,
+        which is when the remote is asked for that head."""
         with tempfile.TemporaryDirectory(prefix="lz-push-") as tmp:
             workdir = Path(tmp) / "work"
             commit_id = self._git.commit_directory(commit, workdir)
             try:
                 self._git.push(workdir, repository.clone_url, commit.branch)
             except IntegrationError:
-                # A push that raced ours, or one that landed although we saw an error.
+                # A push that raced ours, one that landed although we saw an error, or a
+                # branch made before.
                 existing = self._git.remote_head(repository.clone_url, commit.branch)
                 if existing is not None:
                     return existing
@@ -201,8 +243,66 @@ class BitbucketRepositoryHost:
         ref = f"refs/heads/{branch_name(branch)}"
         return f"{repository.browse_url}/{quote(path.lstrip('/'))}?at={quote(ref, safe='/')}"
 
+    def read_file(self, repository: Repository, path: str, branch: str) -> str | None:
+        """The file's text at the branch head; None when the branch has no such file."""
+        return self._files.read(repository, path, branch)
+
+    def commit_file(self, repository: Repository, change: FileChange) -> str:
+        """One commit setting the file, pushed; the branch head (unchanged if already so)."""
+        return self._files.commit(repository, change)
+
     def delete_repository(self, project: str, slug: str, owner: str) -> None:
         """Delete it if its marker names `owner`; gone is fine; otherwise ForeignResource."""
         checked(project, slug)
         with self._translated(f"delete repository {project}/{slug}"):
             self._repositories.delete(project, slug, owner)
+
+    # ------------------------------------------------------------ template updates
+
+    def push_template_change(self, repository: Repository, change: TemplateChange) -> ChangePushed:
+        """The change merged onto the base branch's head, pushed as `change.branch`."""
+        with tempfile.TemporaryDirectory(prefix="lz-update-") as tmp:
+            workdir = Path(tmp) / "work"
+            self._git.clone_branch(repository.clone_url, change.base_branch, workdir)
+            pushed = merge_change(self._git, workdir, change)
+            if pushed.empty:
+                return pushed
+            remote = self._git.remote_head(repository.clone_url, change.branch)
+            if remote is not None and remote != pushed.commit:
+                self._require_own_branch(repository, change, workdir)
+            if remote != pushed.commit:
+                self._git.push(
+                    workdir, repository.clone_url, change.branch, source=pushed.commit, force=True
+                )
+        return pushed
+
+    def _require_own_branch(
+        self, repository: Repository, change: TemplateChange, workdir: Path
+    ) -> None:
+        """An existing update branch is moved only when its head carries our marker."""
+        message = self._git.remote_head_message(workdir, repository.clone_url, change.branch)
+        owner = marked_owner(message)
+        if owner != change.owner:
+            where = f"branch {change.branch} of {repository.project}/{repository.slug}"
+            raise ForeignResource(SYSTEM, where, owner)
+
+    def open_pull_request(self, repository: Repository, draft: PullRequestDraft) -> PullRequest:
+        return self._pull_requests.open(repository, draft)
+
+    def get_pull_request(self, repository: Repository, pull_request_id: int) -> PullRequest:
+        return self._pull_requests.get(repository, pull_request_id)
+
+    def open_pull_requests(self, repository: Repository, owner: str) -> list[PullRequest]:
+        return self._pull_requests.open_ones(repository, owner)
+
+    def decline_pull_request(
+        self, repository: Repository, pull_request_id: int, owner: str
+    ) -> None:
+        self._pull_requests.decline(repository, pull_request_id, owner)
+
+    def set_build_status(self, commit: str, status: BuildStatus) -> None:
+        self._pull_requests.set_build_status(commit, status)
+
+    def commit_url(self, repository: Repository, commit_id: str) -> str:
+        # The repository's own page, as Bitbucket links it, without its `/browse` tail.
+        return f"{repository.browse_url.removesuffix('/browse')}/commits/{quote(commit_id)}"

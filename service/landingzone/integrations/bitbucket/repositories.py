@@ -37,9 +37,9 @@ def repository_slug(name: str) -> str:
 
 def checked(project: str, name_or_slug: str) -> None:
     """Refuse values that would not stay one path segment of a REST URL."""
-    if not _PROJECT_KEY.match(project):
+    if not _PROJECT_KEY.fullmatch(project):
         raise PermanentError(SYSTEM, f"not a Bitbucket project key: {project!r}")
-    if not _REPOSITORY_NAME.match(name_or_slug.strip()):
+    if not _REPOSITORY_NAME.fullmatch(name_or_slug.strip()):
         raise PermanentError(SYSTEM, f"not a Bitbucket repository name: {name_or_slug!r}")
 
 

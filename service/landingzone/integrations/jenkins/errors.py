@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import jenkins
@@ -38,8 +38,17 @@ def status_of(error: Exception) -> int | None:
 
 
 @contextmanager
-def translated(action: str, token: str, client: jenkins.Jenkins | None = None) -> Iterator[None]:
-    """Raise what goes wrong inside as an IntegrationError naming `action`."""
+def translated(
+    action: str,
+    token: str,
+    client: jenkins.Jenkins | None = None,
+    hidden: Sequence[str] = (),
+) -> Iterator[None]:
+    """Raise what goes wrong inside as an IntegrationError naming `action`.
+
+    The token and every `hidden` value are masked in the message.
+    """
+    masked = (token, *hidden)
     try:
         yield
     except IntegrationError:
@@ -48,7 +57,7 @@ def translated(action: str, token: str, client: jenkins.Jenkins | None = None) -
         raise TransientError(SYSTEM, f"{action}: timed out") from None
     except (jenkins.JenkinsException, requests.HTTPError) as error:
         status = status_of(error)
-        detail = _detail(error, token)
+        detail = _detail(error, masked)
         if status == 403 and "crumb" in str(error).lower():
             # The cached crumb went stale (a restarted controller); fetch a new one next time.
             if client is not None:
@@ -60,7 +69,7 @@ def translated(action: str, token: str, client: jenkins.Jenkins | None = None) -
             ) from None
         raise PermanentError(SYSTEM, f"{action}: {detail}") from None
     except requests.RequestException as error:
-        raise TransientError(SYSTEM, f"{action}: {_detail(error, token)}") from None
+        raise TransientError(SYSTEM, f"{action}: {_detail(error, masked)}") from None
     except json.JSONDecodeError as error:  # a body that is not the JSON Jenkins sends
         raise TransientError(SYSTEM, f"{action}: unreadable answer ({error})") from None
 
@@ -71,11 +80,13 @@ def _retry_after(error: Exception, status: int | None) -> float | None:
     return retry_after(status, None if response is None else response.headers)
 
 
-def _detail(error: Exception, token: str) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+def _detail(error: Exception, masked: Sequence[str]) -> str:
+    text = str(error)
+    for value in masked:
+        if value:
+            text = text.replace(value, "****")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " | ".join(lines[:2]) or type(error).__name__
-    if token:
-        text = text.replace(token, "****")
     if len(text) > _MAX_DETAIL:
         text = text[: _MAX_DETAIL - 1] + "…"
     return f"{type(error).__name__}: {text}"

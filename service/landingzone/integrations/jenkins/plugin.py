@@ -7,29 +7,36 @@ collides with a concurrent one is treated as done, and deleting a missing item s
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import quote, urlencode
+from xml.sax.saxutils import escape
 
 import jenkins
 import requests
 
-from landingzone.integrations.base import (
-    PermanentError,
+from landingzone.integrations.base import PermanentError, marked_owner, with_marker
+from landingzone.integrations.ownership import checked_owner, require_owned
+from landingzone.integrations.pipelines import (
+    FolderSettings,
     PipelineDefinition,
     PipelineItem,
     QueuedBuild,
-    marked_owner,
-    with_marker,
 )
-from landingzone.integrations.ownership import checked_owner, require_owned
 
 from .client import connect
 from .config import JenkinsSettings
 from .errors import SYSTEM, status_of, translated
-from .jobs import FOLDER_CLASS, folder_xml, pipeline_xml
+from .jobs import (
+    FOLDER_CLASS,
+    folder_xml,
+    pipeline_xml,
+    reconfigured_folder_xml,
+    secret_text_xml,
+)
 from .queue import RECENT_BUILDS, from_builds, from_queue_item, queue_item_path
 
 # Items that hold other items; only a plain folder takes new ones from us.
@@ -40,6 +47,9 @@ _FOLDER_CLASSES = {
 }
 _ITEM = "api/json?tree=name,description"
 _JOB_STATE = "api/json?tree=name,inQueue,queueItem[id],lastBuild[number]"
+# The folder's own credential store, global domain (Folders + Credentials plugins).
+_FOLDER_STORE = "credentials/store/folder/domain/_/"
+_XML = {"Content-Type": "text/xml; charset=utf-8"}
 
 
 def item_path(full_name: str) -> str:
@@ -66,32 +76,62 @@ class JenkinsPipelineServer:
             data = self._get(full_name, _ITEM)
         return None if data is None else self._item(full_name, data)
 
-    def ensure_folder(self, full_name: str, description: str, owner: str) -> str:
-        """Create the folder `a/b/c` with `owner`'s marker in its description; its URL.
+    def ensure_folder(
+        self,
+        full_name: str,
+        description: str,
+        owner: str,
+        settings: FolderSettings | None = None,
+    ) -> str:
+        """As PipelineServer.ensure_folder says: the marker goes in the folder's description,
+        `settings` (library pin, properties) into its config.xml, the rest of it kept.
 
-        Missing parents are created without a marker and existing ones are left as they are.
-        An existing `c` is accepted only if its marker names `owner`.
-        """
+        Missing parents are made as plain folders; they are looked at only when Jenkins says
+        the folder cannot be created where it belongs."""
         checked_owner(SYSTEM, owner)
+        marked_description = with_marker(description, owner)
+        try:
+            marked = folder_xml(marked_description, settings)
+        except ValueError as error:
+            raise PermanentError(SYSTEM, f"folder {full_name}: {error}") from None
+        with self._errors(f"ensure folder {full_name}"):
+            found = self._get(full_name, _ITEM)
+            if found is None:
+                try:
+                    found = self._create(full_name, marked)
+                except jenkins.NotFoundException:
+                    self._ensure_parents(full_name)
+                    found = self._create(full_name, marked)
+            if found is None:
+                return self.job_url(full_name)
+            require_owned(SYSTEM, f"folder {full_name}", found.get("description"), owner)
+            if found.get("_class") != FOLDER_CLASS:
+                raise PermanentError(SYSTEM, f"{full_name} exists and is not a folder")
+            if settings is not None:
+                self._reconfigure_folder(full_name, marked_description, settings)
+        return self.job_url(full_name)
+
+    def _ensure_parents(self, full_name: str) -> None:
         parts = split_name(full_name)
         for depth in range(1, len(parts)):
             parent = "/".join(parts[:depth])
             with self._errors(f"ensure folder {parent}"):
                 existing = self._get(parent, _ITEM)
                 if existing is None:
-                    self._create(parent, folder_xml(""))
-                elif existing.get("_class") != FOLDER_CLASS:
+                    existing = self._create(parent, folder_xml(""))
+                if existing is not None and existing.get("_class") != FOLDER_CLASS:
                     raise PermanentError(SYSTEM, f"{parent} exists and is not a folder")
-        marked = folder_xml(with_marker(description, owner))
-        with self._errors(f"ensure folder {full_name}"):
-            existing = self._get(full_name, _ITEM)
-            if existing is None and self._create(full_name, marked):
-                return self.job_url(full_name)
-            found = existing or self._get(full_name, _ITEM) or {}
-            require_owned(SYSTEM, f"folder {full_name}", found.get("description"), owner)
-            if found.get("_class") != FOLDER_CLASS:
-                raise PermanentError(SYSTEM, f"{full_name} exists and is not a folder")
-        return self.job_url(full_name)
+
+    def _reconfigure_folder(
+        self, full_name: str, description: str, settings: FolderSettings
+    ) -> None:
+        current = self._client.get_job_config(full_name)
+        try:
+            updated = reconfigured_folder_xml(current, description, settings)
+        except (ValueError, ET.ParseError) as error:
+            raise PermanentError(SYSTEM, f"folder {full_name}: {error}") from None
+        if updated != current:
+            self._client.reconfig_job(full_name, updated)
 
     def ensure_pipeline(self, full_name: str, definition: PipelineDefinition, owner: str) -> str:
         """Create the job with `owner`'s marker, or reconfigure it if it carries that marker."""
@@ -102,10 +142,11 @@ class JenkinsPipelineServer:
         except ValueError as error:
             raise PermanentError(SYSTEM, f"pipeline {full_name}: {error}") from None
         with self._errors(f"ensure job {full_name}"):
-            existing = self._get(full_name, _ITEM)
-            if existing is None and self._create(full_name, config_xml):
+            found = self._get(full_name, _ITEM)
+            if found is None:
+                found = self._create(full_name, config_xml)
+            if found is None:
                 return self.job_url(full_name)
-            found = existing or self._get(full_name, _ITEM) or {}
             require_owned(SYSTEM, f"job {full_name}", found.get("description"), owner)
             self._client.reconfig_job(full_name, config_xml)
         return self.job_url(full_name)
@@ -177,7 +218,49 @@ class JenkinsPipelineServer:
             except jenkins.NotFoundException:
                 return
 
+    def set_folder_secret(
+        self, folder: str, credential_id: str, secret: str, description: str, owner: str
+    ) -> None:
+        """Create the secret-text credential in the folder's store, or replace it.
+
+        Only in a folder carrying `owner`'s marker (ForeignResource otherwise). The secret
+        goes into the request body only; error messages have it masked.
+        """
+        checked_owner(SYSTEM, owner)
+        action = f"set credential {credential_id!r} in folder {folder}"
+        try:
+            config_xml = secret_text_xml(credential_id, description, secret)
+        except ValueError as error:
+            raise PermanentError(SYSTEM, f"{action}: {error}") from None
+        store = self._client.server + item_path(folder) + _FOLDER_STORE
+        credential = f"{store}credential/{quote(credential_id, safe='')}/"
+        hidden = (secret, escape(secret))
+        with translated(action, self._token, self._client, hidden):
+            found = self._get(folder, _ITEM)
+            if found is None:
+                raise PermanentError(SYSTEM, f"{action}: no such folder")
+            require_owned(SYSTEM, f"folder {folder}", found.get("description"), owner)
+            if found.get("_class") != FOLDER_CLASS:
+                raise PermanentError(SYSTEM, f"{action}: {folder} is not a folder")
+            if not self._post_new(store + "createCredentials", config_xml):
+                self._post(credential + "config.xml", config_xml)
+
     # ------------------------------------------------------------------ helpers
+
+    def _post(self, url: str, config_xml: str) -> None:
+        self._client.jenkins_open(
+            requests.Request("POST", url, data=config_xml.encode("utf-8"), headers=_XML)
+        )
+
+    def _post_new(self, url: str, config_xml: str) -> bool:
+        """True if created; False on 409, the id taken by a concurrent or earlier call."""
+        try:
+            self._post(url, config_xml)
+        except requests.HTTPError as error:
+            if status_of(error) != 409:
+                raise
+            return False
+        return True
 
     def _errors(self, action: str) -> AbstractContextManager[None]:
         return translated(action, self._token, self._client)
@@ -203,17 +286,25 @@ class JenkinsPipelineServer:
             return None
         return _object(json.loads(text), full_name)
 
-    def _create(self, full_name: str, config_xml: str) -> bool:
-        """True if this call created the item; False if someone else just did."""
+    def _create(self, full_name: str, config_xml: str) -> dict[str, Any] | None:
+        """None if this call created the item; what is there if Jenkins says it exists already
+        (an earlier attempt's, or anyone else's). Raises NotFoundException when the parent
+        folder is missing.
+
+        One POST: python-jenkins' create_job would look the item up before and after it."""
+        *parents, name = split_name(full_name)
+        parent = item_path("/".join(parents)) if parents else ""
+        url = f"{self._client.server}{parent}createItem?name={quote(name, safe='')}"
         try:
-            self._client.create_job(full_name, config_xml)
-        except (jenkins.JenkinsException, requests.HTTPError) as error:
-            if status_of(error) not in (None, 400):
+            self._post(url, config_xml)
+        except requests.HTTPError as error:
+            if status_of(error) != 400:
                 raise
-            if self._get(full_name, "api/json?tree=name") is None:
+            existing = self._get(full_name, _ITEM)
+            if existing is None:
                 raise
-            return False
-        return True
+            return existing
+        return None
 
 
 def _object(data: Any, about: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from landingzone.integrations.base import PermanentError, QueuedBuild
+from landingzone.integrations.base import PermanentError
+from landingzone.integrations.pipelines import QueuedBuild
 
 from .errors import SYSTEM
 

@@ -64,7 +64,7 @@ class CatalogApprovalDesk(RequestedItemDesk):
         timeout_s: float,
         client: ServiceNowClient | None = None,
     ) -> None:
-        super().__init__(config, "sc_req_item", timeout_s=timeout_s, client=client)
+        super().__init__(config, timeout_s=timeout_s, client=client)
         self._catalog: dict[str, CatalogItem] = {}
         self._request_numbers: dict[str, str] = {}
 
@@ -74,7 +74,7 @@ class CatalogApprovalDesk(RequestedItemDesk):
         item = self._catalog_item(request.catalog_item)
         existing = self._find_ordered(request.correlation_id)
         if existing is not None:
-            return self._record(existing)
+            return self._opened(existing, request)
         order: dict[str, object] = {
             "sysparm_quantity": "1",
             "variables": self._variables(item, request),
@@ -89,7 +89,7 @@ class CatalogApprovalDesk(RequestedItemDesk):
         if len(rows) != 1:
             number = placed.get("request_number", request_id)
             raise PermanentError(SYSTEM, f"{number} holds {len(rows)} requested items, not one")
-        return self._record(rows[0])
+        return self._opened(rows[0], request)
 
     def cancel_request(self, sys_id: str, note: str) -> None:
         """Cancel the request: the instance closes its item, ends the flow and withdraws the
@@ -113,7 +113,7 @@ class CatalogApprovalDesk(RequestedItemDesk):
         cached = self._catalog.get(name_or_sys_id)
         if cached is not None:
             return cached
-        if _SYS_ID.match(name_or_sys_id):
+        if _SYS_ID.fullmatch(name_or_sys_id):
             sys_id = name_or_sys_id
         else:
             found = self._client.catalog_items(name_or_sys_id)
@@ -163,6 +163,14 @@ class CatalogApprovalDesk(RequestedItemDesk):
 
     def _record(self, row: Row) -> ApprovalRecord:
         return self._items.record(row, request_number=self._request_number(row))
+
+    def _opened(self, row: Row, request: ApprovalRequest) -> ApprovalRecord:
+        return self._items.record(
+            row,
+            request_number=self._request_number(row),
+            notes=False,
+            deciders=request.needs_approval,
+        )
 
     def _request_number(self, row: Row) -> str:
         request_id = str(row.get("request", ""))

@@ -26,7 +26,7 @@ _SAFE_SYS_ID = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
 
 
 def check_sys_id(sys_id: str) -> str:
-    if not _SAFE_SYS_ID.match(sys_id):
+    if not _SAFE_SYS_ID.fullmatch(sys_id):
         raise PermanentError(SYSTEM, "not a sys_id")
     return sys_id
 
@@ -41,7 +41,9 @@ def query_value(value: str) -> str:
 def _error_message(response: requests.Response) -> str:
     try:
         error = response.json().get("error", {})
-        detail = str(error.get("message", ""))[:200]
+        # The detail says why a business rule or data policy aborted the write.
+        reason = " ".join(str(error.get(key) or "") for key in ("message", "detail"))
+        detail = " ".join(reason.split())[:300]
     except (ValueError, AttributeError):
         detail = ""
     return f"HTTP {response.status_code}" + (f" {detail}" if detail else "")

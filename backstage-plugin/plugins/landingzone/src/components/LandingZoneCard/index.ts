@@ -1,0 +1,2 @@
+export { LandingZoneCard } from './LandingZoneCard';
+export type { LandingZoneCardProps } from './LandingZoneCard';

@@ -1,0 +1,1 @@
+"""The {{ cookiecutter.component_name }} service."""
