@@ -29,10 +29,15 @@ PROCESS_FIXTURES = frozenset(
 )
 # `landingzone <command>`s that run the service or the simulators until they are stopped.
 SERVING_COMMANDS = frozenset({"serve", "sandbox", "sandbox-simulators"})
+# What runs those commands: the console script, or `python -m` on either package.
+LANDINGZONE_COMMANDS = frozenset({"landingzone", "landingzone.cli", "landingzone_sandbox"})
 # Build tools of the rendered projects and the image: seconds to minutes each.
 TOOLCHAINS = frozenset(
     {"npm", "npx", "node", "tsc", "eslint", "vitest", "jest", "mvn", "gradle", "dotnet", "docker"}
 )
+
+# The xdist group of every test that starts a Backstage backend (tests/e2e_backstage).
+SHARED_BACKSTAGE = "backstage"
 
 _running: list[pytest.Item] = []  # the test in progress, if any
 
@@ -53,11 +58,30 @@ def fixtures_used(item: pytest.Item) -> set[str]:
     }
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, and before xdist's groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.iter_markers("e2e")) or fixtures_used(item) & PROCESS_FIXTURES:
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(worker_group(item)))
+    # Backstage first, then the other groups with a slow test, so that the long ones do not
+    # start last (xdist keeps this order when told `--no-loadscope-reorder`); a group keeps
+    # its file's order.
+    slow_groups = {worker_group(item) for item in items if is_slow(item)}
+    items.sort(
+        key=lambda item: (
+            worker_group(item) != SHARED_BACKSTAGE,
+            worker_group(item) not in slow_groups,
+        )
+    )
+
+
+def worker_group(item: pytest.Item) -> str:
+    """The tests one `--dist loadgroup` worker runs together: a test file, except that every
+    test that needs Backstage runs on one worker, which starts Backstage once for all of them."""
+    if item.nodeid.startswith("tests/e2e_backstage/"):
+        return SHARED_BACKSTAGE
+    return item.nodeid.split("::", 1)[0]
 
 
 def slow_process(argv: Sequence[str]) -> str | None:
@@ -68,7 +92,7 @@ def slow_process(argv: Sequence[str]) -> str | None:
     if words[0] in TOOLCHAINS:
         return f"runs {words[0]}"
     for at, word in enumerate(words):
-        if word in ("landingzone", "landingzone.cli") and at + 1 < len(words):
+        if word in LANDINGZONE_COMMANDS and at + 1 < len(words):
             command = words[at + 1]
             if command in SERVING_COMMANDS:
                 return f"starts `landingzone {command}`"

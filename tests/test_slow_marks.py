@@ -16,6 +16,7 @@ from tests.conftest import slow_process
     [
         ([sys.executable, "-m", "landingzone.cli", "sandbox", "--port", "8000"], "sandbox"),
         ([sys.executable, "-m", "landingzone.cli", "sandbox-simulators"], "sandbox-simulators"),
+        ([sys.executable, "-m", "landingzone_sandbox", "sandbox", "--data", "var"], "sandbox"),
         (["/srv/.venv/bin/landingzone", "serve"], "serve"),
         (["npm", "ci"], "npm"),
         (["/usr/bin/mvn", "-q", "verify"], "mvn"),

@@ -55,6 +55,7 @@ TUNABLE_PREFIXES = (
     "LZ_SERVICENOW_APPROVAL_GROUP_FIELD",
     "LZ_TEMPLATES_DIR",  # a template author's working copy: try a template release in the sandbox
     "LZ_RATE_LIMIT_",  # a load test may raise the POST limit per caller
+    "LZ_QUEUE_POLL_SECONDS",  # an idle replica's queue polls cost CPU; tests poll less often
 )
 
 

@@ -19,6 +19,15 @@ from tests.e2e_backstage.platform_repo import publish_catalog_info
 from tests.support.sandbox import Sandbox, running_sandbox, wait_for
 
 TEMPLATES = ["dotnet", "java", "web", "mobile", "backend"]
+# Whichever Backstage test runs first also builds and starts Backstage and its sandbox (two to
+# four minutes on a busy machine); pytest-timeout counts that set-up in the test.
+FIRST_TEST_TIMEOUT_SECONDS = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith("tests/e2e_backstage/"):
+            item.add_marker(pytest.mark.timeout(FIRST_TEST_TIMEOUT_SECONDS))
 
 
 def _require_backstage_install() -> None:

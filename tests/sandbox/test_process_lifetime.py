@@ -16,6 +16,8 @@ import pytest
 
 from tests.support.sandbox import running_sandbox, wait_for
 
+pytestmark = pytest.mark.slow  # starts and ends whole sandboxes
+
 HTTP_SYSTEMS = ("bitbucket", "jenkins", "servicenow", "mailbox")
 
 

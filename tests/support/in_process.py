@@ -31,10 +31,11 @@ from landingzone_sandbox.layout import SandboxLayout
 from landingzone_sandbox.platform_repos import library_clone_url, library_source, publish_library
 from landingzone_sandbox.serving import serving
 from landingzone_sandbox.simulators import build_simulators
-from tests.support.sandbox import _free_port_block, wait_for
+from tests.support.sandbox import IDLE_FRIENDLY_QUEUE_POLL_SECONDS, _free_port_block, wait_for
 
 # Waits scaled down, as tests/support/sandbox.py does for the sandbox it starts.
 QUICK = {
+    "LZ_QUEUE_POLL_SECONDS": IDLE_FRIENDLY_QUEUE_POLL_SECONDS,
     "LZ_APPROVAL_POLL_SECONDS": "1",
     "LZ_CANCEL_GRACE_SECONDS": "2",
     "LZ_CALL_TIMEOUT_SECONDS": "5",
