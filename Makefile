@@ -70,11 +70,11 @@ lint: lint-python $(PLUGIN_STAMP)
 # The inner loop, under a minute: Python lint and every test not marked slow (tests/conftest.py
 # says which are: the end-to-end suites, the image, the toolchains, anything starting processes).
 check: lint-python
-	$(BIN)/pytest -q -m "not slow" -n 4 --dist loadgroup --no-loadscope-reorder --durations=5
+	$(BIN)/pytest -q -m "not slow" -n 4 --dist loadfile --no-loadscope-reorder --durations=5
 
 # The end-to-end suites mostly wait on real processes, so test files run four at a time; the
 # Backstage tests share one worker and one Backstage, and files with slow tests start first
 # (tests/conftest.py groups them).
 test: lint browser kubectl
 	cd $(PLUGIN) && npm test --silent
-	$(BIN)/pytest -q -n 4 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -q -n 4 --dist loadfile --no-loadscope-reorder

@@ -58,30 +58,44 @@ def fixtures_used(item: pytest.Item) -> set[str]:
     }
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, and before xdist's groups
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.iter_markers("e2e")) or fixtures_used(item) & PROCESS_FIXTURES:
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(worker_group(item)))
-    # Backstage first, then the other groups with a slow test, so that the long ones do not
-    # start last (xdist keeps this order when told `--no-loadscope-reorder`); a group keeps
-    # its file's order.
-    slow_groups = {worker_group(item) for item in items if is_slow(item)}
+    # Backstage first, then the other files with a slow test, so that the long ones do not
+    # start last (xdist keeps this order when told `--no-loadscope-reorder`); a file keeps
+    # its own order.
+    slow_groups = {worker_group(item.nodeid) for item in items if is_slow(item)}
     items.sort(
         key=lambda item: (
-            worker_group(item) != SHARED_BACKSTAGE,
-            worker_group(item) not in slow_groups,
+            worker_group(item.nodeid) != SHARED_BACKSTAGE,
+            worker_group(item.nodeid) not in slow_groups,
         )
     )
 
 
-def worker_group(item: pytest.Item) -> str:
-    """The tests one `--dist loadgroup` worker runs together: a test file, except that every
+def worker_group(nodeid: str) -> str:
+    """The tests one `--dist loadfile` worker runs together: a test file, except that every
     test that needs Backstage runs on one worker, which starts Backstage once for all of them."""
-    if item.nodeid.startswith("tests/e2e_backstage/"):
+    if nodeid.startswith("tests/e2e_backstage/"):
         return SHARED_BACKSTAGE
-    return item.nodeid.split("::", 1)[0]
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, by `worker_group` (xdist's own `loadgroup` reads a node id that
+    pytest 9 no longer gives it)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class WorkerGroupScheduling(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return WorkerGroupScheduling(config, log)
 
 
 def slow_process(argv: Sequence[str]) -> str | None:
