@@ -239,8 +239,13 @@ def _report(results: list[dict[str, Any]], show_list: bool) -> dict[str, Any]:
 def time_on_sandbox(runs: int, class_id: str) -> dict[str, Any]:
     from tests.support.sandbox import running_sandbox
 
+    from bench.stand import PRODUCTION_QUEUE_POLL
+
     per_stage: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as scratch, running_sandbox(Path(scratch)) as sandbox:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        running_sandbox(Path(scratch), settings=PRODUCTION_QUEUE_POLL) as sandbox,
+    ):
         for index in range(runs):
             accepted = sandbox.create(_body(f"timed-{class_id}-{index}", class_id))
             done = sandbox.wait_status(accepted["id"], {"completed", "failed"}, timeout=300)

@@ -28,6 +28,7 @@ from tests.support.rollouts import opened_all, provision, rollout
 from tests.support.sandbox import running_sandbox, wait_for
 from tests.support.template_updates import release
 
+from bench.stand import PRODUCTION_QUEUE_POLL
 from landingzone.rendering import DEFAULT_TEMPLATES_ROOT
 
 
@@ -72,7 +73,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         templates = Path(scratch) / "templates"
         shutil.copytree(DEFAULT_TEMPLATES_ROOT, templates)
-        settings = {"LZ_TEMPLATES_DIR": str(templates), "LZ_ROLLOUT_POLL_SECONDS": "0.5"}
+        settings = {
+            "LZ_TEMPLATES_DIR": str(templates),
+            "LZ_ROLLOUT_POLL_SECONDS": "0.5",
+            **PRODUCTION_QUEUE_POLL,
+        }
         with running_sandbox(Path(scratch) / "sandbox", settings=settings) as sandbox:
             started = time.perf_counter()
             provision(sandbox, "bench", args.zones)
