@@ -82,7 +82,9 @@ class FloorCalls:
 
     def plan(self, name: str, class_id: str) -> Plan:
         request = LandingZoneRequest.model_validate(request_body(name, class_id=class_id))
-        return make_plan(f"floor-{name}", request, self.platform, self.classes)
+        # An id of the service's form (lz_ and [a-z0-9_]), which the renderer checks.
+        landing_zone_id = "lz_floor_" + name.replace("-", "_")
+        return make_plan(landing_zone_id, request, self.platform, self.classes)
 
     # ------------------------------------------------------------------ ServiceNow
 
