@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from landingzone.landing_zone.event_bell import EventBell
 from landingzone.landing_zone.tables import aware, events, now, writing
 
 log = logging.getLogger("landingzone.progress")
@@ -29,6 +30,7 @@ class EventRow:
 class EventLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.bell = EventBell()  # rung after each append is committed
 
     def append(
         self,
@@ -70,6 +72,7 @@ class EventLog:
                         )
                     )
                 log.info("%s %s %s", landing_zone_id, kind, message)
+                self.bell.ring(landing_zone_id)
                 return
             except sa.exc.IntegrityError:
                 continue

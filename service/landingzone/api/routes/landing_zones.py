@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
@@ -221,19 +220,22 @@ async def stream_events(
 
 async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> AsyncIterator[str]:
     seen = after
-    while True:
-        rows = await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen)
-        for row in rows:
-            seen = row.seq
-            payload = EventView(**vars(row)).model_dump_json()
-            yield f"id: {row.seq}\nevent: progress\ndata: {payload}\n\n"
-        record = await run_in_threadpool(_record, runtime, landing_zone_id)
-        if record.status.terminal and not rows:
-            final = lifecycle.view(runtime, record).model_dump(mode="json", by_alias=True)
-            yield f"event: end\ndata: {json.dumps(final)}\n\n"
-            return
-        if not rows:
-            await asyncio.sleep(STREAM_POLL_SECONDS)
+    with runtime.store.events.bell.subscribed(landing_zone_id) as bell:
+        while True:
+            bell.clear()
+            rows = await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen)
+            for row in rows:
+                seen = row.seq
+                payload = EventView(**vars(row)).model_dump_json()
+                yield f"id: {row.seq}\nevent: progress\ndata: {payload}\n\n"
+            record = await run_in_threadpool(_record, runtime, landing_zone_id)
+            if record.status.terminal and not rows:
+                final = lifecycle.view(runtime, record).model_dump(mode="json", by_alias=True)
+                yield f"event: end\ndata: {json.dumps(final)}\n\n"
+                return
+            if not rows:
+                # This replica's own events ring at once; another replica's are read by the poll.
+                await bell.wait(STREAM_POLL_SECONDS)
 
 
 def _transition(
