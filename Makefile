@@ -67,8 +67,9 @@ lint-python: $(STAMP)
 lint: lint-python $(PLUGIN_STAMP)
 	cd $(PLUGIN) && npm run --silent typecheck
 
-# The inner loop, about three minutes on two cores: Python lint and every test not marked slow (tests/conftest.py
-# says which are: the end-to-end suites, the image, the toolchains, anything starting processes).
+# The inner loop, about three minutes on two cores: Python lint and every test not marked slow
+# (tests/conftest.py says which are: the end-to-end suites, the image, the toolchains, anything
+# starting processes).
 check: lint-python
 	$(BIN)/pytest -q -m "not slow" -n 4 --dist loadfile --no-loadscope-reorder --durations=5
 
