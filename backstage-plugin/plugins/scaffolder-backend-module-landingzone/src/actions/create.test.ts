@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
 import { ActionRun, actionFor, javaInput, jane } from '../testUtils/actionHarness';
 import { FakeLandingZoneService } from '../testUtils/fakeLandingZoneService';
@@ -205,92 +205,6 @@ describe('landingzone:create', () => {
     );
   });
 
-  describe('while a downstream system is down', () => {
-    const bitbucketDown = {
-      step: 'repository',
-      system: 'bitbucket',
-      error: 'bitbucket: create repository LABS/payments-api: HTTP 503: Service Unavailable',
-    };
-    const clock = '\\d\\d:\\d\\d:\\d\\dZ';
-
-    it('logs each wait as a warning naming the system, the error, the attempt and the next attempt', async () => {
-      service.landingZones.behaviour.outage = { ...bitbucketDown, failures: 3 };
-      const run = new ActionRun(actionFor(service), javaInput);
-      await run.done;
-
-      const warnings = run.logger.lines.filter(line => line.level === 'warn').map(line => line.message);
-      expect(warnings).toHaveLength(3);
-      [10, 20, 40].forEach((seconds, index) => {
-        expect(warnings[index]).toMatch(
-          new RegExp(
-            `^\\[repository\\] waiting for bitbucket \\(attempt ${index + 1}\\): ` +
-              'bitbucket: create repository LABS/payments-api: HTTP 503: Service Unavailable; ' +
-              `next attempt at ${clock} \\(in ${seconds}s\\)$`,
-          ),
-        );
-      });
-      expect(run.logger.lines).toContainEqual({
-        level: 'info',
-        message: '[repository] bitbucket answered again after 3 attempts (1m 10s)',
-      });
-      expect(run.outputs.status).toBe('completed');
-      expect(run.outputs.repoUrl).toBe('http://bitbucket.test/projects/LABS/repos/payments-api/browse');
-    });
-
-    it('keeps the step running for as long as the landing zone waits', async () => {
-      service.landingZones.behaviour.outage = { ...bitbucketDown, failures: Infinity };
-      const run = new ActionRun(actionFor(service), javaInput);
-      let finished = false;
-      void run.done.then(() => (finished = true));
-
-      await eventually(() => run.logger.text().includes('waiting for bitbucket (attempt 5)'), 'five waits');
-      expect(finished).toBe(false);
-      expect(service.landingZones.find('lz_0001')?.landingZone).toMatchObject({
-        status: 'provisioning',
-        waiting: [{ step: 'repository', system: 'bitbucket' }],
-      });
-      service.landingZones.endOutage('lz_0001');
-      await run.done;
-
-      expect(run.outputs.status).toBe('completed');
-      expect(run.logger.text()).toMatch(/\[repository\] bitbucket answered again after \d+ attempts/);
-      expect(run.logger.lines.filter(line => line.level === 'error')).toEqual([]);
-    });
-
-    it('says on timeout that the landing zone still waits on the system and goes on in the service', async () => {
-      service.landingZones.behaviour.outage = { ...bitbucketDown, failures: Infinity };
-      const run = new ActionRun(actionFor(service), { ...javaInput, timeoutMinutes: 0.002 });
-
-      const error = (await run.done.catch(reason => reason)) as Error;
-      expect(error.message).toMatch(
-        new RegExp(
-          '^Landing zone lz_0001 is still waiting on bitbucket after 0.002 minutes ' +
-            `\\(repository: attempt \\d+, next at ${clock}, ` +
-            'last error: bitbucket: create repository LABS/payments-api: HTTP 503: Service Unavailable\\); ' +
-            'it goes on in the Landing Zone service on its own once bitbucket answers again, ' +
-            'and the requester gets an email with every link when it is ready$',
-        ),
-      );
-      expect(error.message).not.toMatch(/fail/i);
-      expect(service.landingZones.find('lz_0001')?.landingZone.status).toBe('provisioning');
-    });
-
-    it('follows a wait by polling too, logging each event once', async () => {
-      service.streamMode = 'unavailable';
-      service.landingZones.behaviour.outage = { ...bitbucketDown, failures: 2 };
-      const run = new ActionRun(actionFor(service), javaInput);
-      await run.done;
-
-      expect(run.outputs.status).toBe('completed');
-      const events = service.landingZones.find('lz_0001')?.events ?? [];
-      const waits = events.filter(event => event.kind === 'waiting' || event.kind === 'resumed');
-      expect(waits.map(event => event.kind)).toEqual(['waiting', 'waiting', 'resumed']);
-      for (const event of waits) {
-        expect(run.logger.messages.filter(m => m === progressLine(event))).toHaveLength(1);
-      }
-    });
-  });
-
   it('polls for progress when the event stream is unavailable', async () => {
     service.streamMode = 'unavailable';
     const run = new ActionRun(actionFor(service), javaInput);
@@ -346,76 +260,5 @@ describe('landingzone:create', () => {
     expect(run.outputs).toMatchObject({ status: 'pending_approval', requestNumber: 'RITM0010001' });
     expect(run.outputs.repoUrl).toBeUndefined();
     expect(run.logger.text()).toMatch(/waits for approval: http:\/\/servicenow\.test\/.*This task ends here/);
-  });
-
-  it('records the signed-in user even when the template passes another requester', async () => {
-    const run = new ActionRun(actionFor(service), {
-      ...javaInput,
-      requester: { name: 'Mallory', email: 'mallory@example.com' },
-    });
-    await run.done;
-
-    expect(service.creations[0]?.body).toMatchObject({
-      requester: { name: 'Jane Doe', email: 'jane.doe@example.com' },
-      on_behalf_of: 'user:default/jane.doe',
-    });
-    expect(run.logger.text()).toContain("The template's requester input is ignored");
-  });
-
-  it('fails in words when the task has no signed-in user', async () => {
-    const run = new ActionRun(actionFor(service), { ...javaInput, requester: '' }, { user: {} });
-
-    await expect(run.done).rejects.toThrow(/This task has no signed-in user/);
-    expect(service.received).toHaveLength(0);
-  });
-
-  it('takes the requester from the signed-in user when the template passes none', async () => {
-    const { requester: _omitted, ...input } = javaInput;
-    const run = new ActionRun(actionFor(service), input, {
-      user: {
-        entity: { ...jane, spec: { profile: { email: 'sam@example.com' }, memberOf: ['payments'] }, metadata: { name: 'sam' } },
-      },
-    });
-    await run.done;
-
-    expect(service.creations[0]?.body).toMatchObject({ requester: { name: 'sam', email: 'sam@example.com' } });
-  });
-
-  it('refuses a requester without an email before calling the service', async () => {
-    const run = new ActionRun(actionFor(service), javaInput, {
-      user: { entity: { ...jane, metadata: { name: 'robot' }, spec: {} }, ref: 'user:default/robot' },
-    });
-
-    await expect(run.done).rejects.toThrow(new InputError('requester: robot has no spec.profile.email in the catalog'));
-    expect(service.received).toHaveLength(0);
-  });
-
-  it('fails with the rule when the signed-in user is not a member of the owner group', async () => {
-    const run = new ActionRun(actionFor(service), { ...javaInput, owner: 'group:default/finance' });
-
-    await expect(run.done).rejects.toThrow(
-      new NotAllowedError(
-        'owner: user:default/jane.doe is not a member of the owner group group:default/finance: ' +
-          'the requester must be a member of the owner group (X-On-Behalf-Of-Groups)',
-      ),
-    );
-    expect(service.landingZones.count).toBe(0);
-  });
-
-  it('points at the configured token when it lacks the scope to create', async () => {
-    service.lacksScope = 'landing-zones:create';
-    const run = new ActionRun(actionFor(service), javaInput);
-
-    await expect(run.done).rejects.toThrow(
-      /refused the configured credentials \(403\): authorization: this credential lacks the scope landing-zones:create; check landingZone.token/,
-    );
-    await expect(run.done).rejects.not.toBeInstanceOf(NotAllowedError);
-  });
-
-  it('blames the configured token, not the form, when the service refuses it', async () => {
-    const run = new ActionRun(actionFor(service, 'wrong-token'), javaInput);
-
-    await expect(run.done).rejects.toThrow(/refused the configured credentials \(401\); check landingZone.token/);
-    await expect(run.done).rejects.not.toBeInstanceOf(InputError);
   });
 });
