@@ -56,6 +56,9 @@ TUNABLE_PREFIXES = (
     "LZ_TEMPLATES_DIR",  # a template author's working copy: try a template release in the sandbox
     "LZ_RATE_LIMIT_",  # a load test may raise the POST limit per caller
     "LZ_QUEUE_POLL_SECONDS",  # an idle replica's queue polls cost CPU; tests poll less often
+    "LZ_PROVISIONING_CONCURRENCY",  # a load test tries the bounds on work and calls in flight
+    "LZ_MAX_CALLS_PER_SYSTEM",
+    "LZ_INTAKE_PER_SECOND",
 )
 
 

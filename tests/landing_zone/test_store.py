@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from landingzone.landing_zone.models import Status
+from landingzone.landing_zone.models import STAGES, Status, StepStatus
 from landingzone.landing_zone.store import DuplicateKey, NameTaken, Store
 from landingzone.landing_zone.tables import engine_for
 from tests.support.sandbox import fresh_postgres_database
@@ -123,3 +123,17 @@ def test_concurrent_inserts_of_one_name_admit_exactly_one(store: Store) -> None:
         outcomes = list(pool.map(attempt, range(12)))
     assert outcomes.count("accepted") == 1
     assert outcomes.count("refused") == 11
+
+
+def test_a_page_reads_each_landing_zones_own_steps(store: Store) -> None:
+    store.insert("lz_1", _request("a"), "hash-a", None)
+    store.insert("lz_2", _request("b"), "hash-b", None)
+    store.steps.started("lz_1", "plan")
+    store.steps.finished("lz_1", "plan", StepStatus.SUCCEEDED)
+    store.steps.started("lz_2", "plan")
+    found = store.steps.of_each(["lz_1", "lz_2", "lz_unknown"])
+    assert [step.name for step in found["lz_1"]] == list(STAGES)
+    assert found["lz_1"][0].status is StepStatus.SUCCEEDED
+    assert found["lz_2"][0].status is StepStatus.RUNNING
+    assert found["lz_1"][1:] == found["lz_2"][1:]  # the rest are pending in both
+    assert "lz_unknown" not in found and store.steps.of("lz_unknown") == []

@@ -4,6 +4,7 @@ digest and environment; outcomes recorded once; only a credential's hash is kept
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,14 @@ def test_only_the_hash_of_a_credential_is_kept_and_a_new_one_replaces_it(store: 
         token_hash("second-token"),
         token_hash("other-token"),
     }
+
+
+def test_a_page_reads_each_landing_zones_newest_promotions_together(store: Store) -> None:
+    for n, environment in enumerate(("dev", "test", "prod")):
+        store.promotions.insert(promotion(f"prm_{n}", environment))
+    store.promotions.insert(replace(promotion("prm_other"), landing_zone_id="lz_2"))
+    found = store.promotions.of_each(["lz_1", "lz_2", "lz_none"], limit=2)
+    assert [p.environment for p in found["lz_1"]] == ["prod", "test"]
+    assert [p.id for p in found["lz_2"]] == ["prm_other"]
+    assert found["lz_2"][0].scan["low"] == 2  # the record whole, not just its key
+    assert "lz_none" not in found

@@ -13,15 +13,10 @@ from landingzone.landing_zone import workspace
 from landingzone.landing_zone.compensation import cancel_workflow
 from landingzone.landing_zone.door import Refusal, door_refusals
 from landingzone.landing_zone.models import (
-    STAGES,
-    ErrorView,
     LandingZoneRequest,
-    LandingZoneView,
     Preview,
     Status,
     StepStatus,
-    StepView,
-    WaitView,
 )
 from landingzone.landing_zone.progress import Run
 from landingzone.landing_zone.resilience import RETRY_NOW_TOPIC
@@ -33,6 +28,7 @@ from landingzone.landing_zone.service import (
     request_hash,
 )
 from landingzone.landing_zone.store import DuplicateKey, NameTaken, Record
+from landingzone.landing_zone.views import SUBMITTED_WITH, view, views
 from landingzone.landing_zone.workflows import (
     INTAKE_QUEUE,
     environment_id,
@@ -40,12 +36,10 @@ from landingzone.landing_zone.workflows import (
     provisioning_id,
     workflow_id,
 )
-from landingzone.promotion import lifecycle as promotion_lifecycle
 from landingzone.promotion import links
 
 log = logging.getLogger("landingzone.lifecycle")
 LIVE_WORKFLOW = {"PENDING", "ENQUEUED"}
-SUBMITTED_WITH = "__submitted_with__"  # kept beside the request, outside its identity
 
 
 class DoorRefused(Exception):
@@ -275,46 +269,6 @@ def _preview_address(slug: str) -> RepositoryAddress:
     )
 
 
-def view(runtime: Runtime, record: Record) -> LandingZoneView:
-    request = record.request
-    steps = {row.name: row for row in runtime.store.steps.of(record.id)}
-    return LandingZoneView(
-        id=record.id,
-        name=request["name"],
-        class_=request["class"],
-        tenant=request["tenant"],
-        owner=request["owner"],
-        description=request["description"],
-        system=request.get("system"),
-        requester=request["requester"],
-        on_behalf_of=request.get("on_behalf_of"),
-        submitted_with=request.get(SUBMITTED_WITH),
-        status=record.status,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        steps=[
-            StepView(
-                name=name,
-                status=row.status,
-                started_at=row.started_at,
-                finished_at=row.finished_at,
-                attempts=row.attempts,
-                waiting=WaitView.model_validate(row.waiting) if row.waiting else None,
-            )
-            if (row := steps.get(name))
-            else StepView(name=name, status=StepStatus.PENDING)
-            for name in STAGES
-        ],
-        links=record.links,
-        error=ErrorView(step=record.error_step, message=record.error_message or "")
-        if record.error_step
-        else None,
-        waiting=[WaitView.model_validate(row.waiting) for row in steps.values() if row.waiting],
-        template_version=record.template_version,
-        promotions=promotion_lifecycle.summaries(runtime, record.id),
-    )
-
-
 __all__ = [
     "Conflict",
     "DoorRefused",
@@ -324,4 +278,5 @@ __all__ = [
     "retry",
     "submit",
     "view",
+    "views",
 ]

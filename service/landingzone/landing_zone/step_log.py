@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,20 +29,19 @@ class StepLog:
         self.engine = engine
 
     def of(self, landing_zone_id: str) -> list[StepRow]:
-        query = steps.select().where(steps.c.landing_zone_id == landing_zone_id)
+        return self.of_each([landing_zone_id]).get(landing_zone_id, [])
+
+    def of_each(self, landing_zone_ids: Sequence[str]) -> dict[str, list[StepRow]]:
+        """The steps of several landing zones in one query (a page of the list), in order."""
+        if not landing_zone_ids:
+            return {}
+        query = steps.select().where(steps.c.landing_zone_id.in_(landing_zone_ids))
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(steps.c.position)).all()
-        return [
-            StepRow(
-                name=row.name,
-                status=StepStatus(row.status),
-                started_at=aware(row.started_at),
-                finished_at=aware(row.finished_at),
-                attempts=row.attempts,
-                waiting=dict(row.waiting) if row.waiting else None,
-            )
-            for row in rows
-        ]
+        found: dict[str, list[StepRow]] = {}
+        for row in rows:
+            found.setdefault(row.landing_zone_id, []).append(_step_row(row))
+        return found
 
     def interrupted(self, landing_zone_id: str) -> str:
         """Where an interruption belongs: the step in progress, else the first unfinished."""
@@ -135,3 +134,14 @@ class StepLog:
                     status=StepStatus.PENDING.value, started_at=None, finished_at=None, waiting=None
                 )
             )
+
+
+def _step_row(row: sa.Row[Any]) -> StepRow:
+    return StepRow(
+        name=row.name,
+        status=StepStatus(row.status),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        attempts=row.attempts,
+        waiting=dict(row.waiting) if row.waiting else None,
+    )

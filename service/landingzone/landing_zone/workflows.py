@@ -35,6 +35,10 @@ from landingzone.promotion.credentials import issue_promotion_credential
 INTAKE_QUEUE = "intake"
 PROVISIONING_QUEUE = "provisioning"
 FIRST_BUILD_POLL_CEILING_S = 10.0
+# The landing zone's workflow waits for its provisioning only to report a failure: a success is
+# recorded by provisioning itself. Each look is a read of the system database, and under load
+# dozens of landing zones wait at once, so they look once a second, not at the queue's pace.
+PROVISIONING_RESULT_POLL_S = 1.0
 
 
 def workflow_id(landing_zone_id: str, run_number: int) -> str:
@@ -248,10 +252,7 @@ def _provision_on_queue(run: Run, plan: Plan, ticket: Ticket, status_url: str) -
         raise RuntimeError(f"the {PROVISIONING_QUEUE!r} queue is not registered")
     with SetWorkflowID(provisioning_id(run.landing_zone_id, run.number)):
         handle = queue.enqueue(provision_workflow, run, plan, ticket, status_url)
-    # A queued workflow's handle polls for its result (once a second unless told otherwise).
-    handle.get_result(
-        polling_interval_sec=runtime.current().configuration.settings.queue_poll_seconds
-    )
+    handle.get_result(polling_interval_sec=PROVISIONING_RESULT_POLL_S)
 
 
 def _settle(handle: WorkflowHandle[Repository]) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 
 from dbos import DBOS, SetWorkflowID
 from starlette.concurrency import run_in_threadpool
@@ -179,16 +180,24 @@ def view(runtime: Runtime, promotion: PromotionRecord) -> PromotionView:
     )
 
 
-def summaries(runtime: Runtime, landing_zone_id: str) -> list[PromotionSummary]:
-    """The landing zone's promotions, newest first, as its view lists them."""
-    return [
-        PromotionSummary(
-            id=promotion.id,
-            environment=promotion.environment,
-            version=promotion.version,
-            digest=promotion.digest,
-            status=promotion.status,
-            change=_change(promotion),
-        )
-        for promotion in runtime.store.promotions.of(landing_zone_id)
-    ]
+def summaries_of_each(
+    runtime: Runtime, landing_zone_ids: Sequence[str]
+) -> dict[str, list[PromotionSummary]]:
+    """Each landing zone's promotions, newest first, as its view lists them."""
+    return {
+        landing_zone_id: [_summary(promotion) for promotion in promotions]
+        for landing_zone_id, promotions in runtime.store.promotions.of_each(
+            landing_zone_ids
+        ).items()
+    }
+
+
+def _summary(promotion: PromotionRecord) -> PromotionSummary:
+    return PromotionSummary(
+        id=promotion.id,
+        environment=promotion.environment,
+        version=promotion.version,
+        digest=promotion.digest,
+        status=promotion.status,
+        change=_change(promotion),
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -115,14 +115,35 @@ class PromotionStore:
 
     def of(self, landing_zone_id: str, limit: int = 200) -> list[PromotionRecord]:
         """The landing zone's promotions, newest first."""
-        query = (
-            promotions.select()
-            .where(promotions.c.landing_zone_id == landing_zone_id)
-            .order_by(promotions.c.created_at.desc(), promotions.c.id.desc())
-            .limit(limit)
+        return self.of_each([landing_zone_id], limit).get(landing_zone_id, [])
+
+    def of_each(
+        self, landing_zone_ids: Sequence[str], limit: int = 200
+    ) -> dict[str, list[PromotionRecord]]:
+        """The newest `limit` promotions of each of several landing zones, in one query."""
+        if not landing_zone_ids:
+            return {}
+        newest_first = (promotions.c.created_at.desc(), promotions.c.id.desc())
+        ranked = (
+            sa.select(
+                *promotions.c,
+                sa.func.row_number()
+                .over(partition_by=promotions.c.landing_zone_id, order_by=newest_first)
+                .label("rank"),
+            )
+            .where(promotions.c.landing_zone_id.in_(landing_zone_ids))
+            .subquery()
         )
+        query = (
+            sa.select(*(ranked.c[column.name] for column in promotions.c))
+            .where(ranked.c.rank <= limit)
+            .order_by(ranked.c.created_at.desc(), ranked.c.id.desc())
+        )
+        found: dict[str, list[PromotionRecord]] = {}
         with self.engine.connect() as connection:
-            return [PromotionRecord.from_row(row) for row in connection.execute(query).all()]
+            for row in connection.execute(query).all():
+                found.setdefault(row.landing_zone_id, []).append(PromotionRecord.from_row(row))
+        return found
 
     def unfinished(self, limit: int = 500) -> list[PromotionRecord]:
         """Promotions without a final status, oldest first: each should have a live workflow."""

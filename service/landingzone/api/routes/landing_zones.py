@@ -166,9 +166,7 @@ def list_landing_zones(
         )
     except ValueError as error:
         raise ApiError(422, ("query", "cursor"), str(error), "value_error") from error
-    return LandingZonePage(
-        items=[lifecycle.view(runtime, r) for r in records], next_cursor=next_cursor
-    )
+    return LandingZonePage(items=lifecycle.views(runtime, records), next_cursor=next_cursor)
 
 
 @router.get(
