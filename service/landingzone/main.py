@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from dbos import DBOS
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import Response
 
 from landingzone.api.auth import Authentication, Authenticator
 from landingzone.api.errors import install_database_unavailable_handler, install_error_handlers
 from landingzone.api.hardening import AccessLog, SecurityHeaders
 from landingzone.api.json_body import unique_keys
 from landingzone.api.limits import BodySizeLimit
-from landingzone.api.metrics import Metrics
+from landingzone.api.metrics import Metrics, RequestMetrics
 from landingzone.api.routes import (
     approvals,
     audit,
@@ -160,11 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Location", "Retry-After"],
         )
 
-    @app.middleware("http")
-    async def count(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        return await request.app.state.metrics.middleware(request, call_next)  # type: ignore[no-any-return]
+    app.add_middleware(RequestMetrics)
 
     # Outermost, so every answer (a 401, a 413, a CORS preflight) has the headers and a log line.
     app.add_middleware(SecurityHeaders)

@@ -335,3 +335,18 @@ def test_unknown_routes_and_methods_answer_in_the_same_error_shape(
     assert wrong_method.status_code == 405
     assert wrong_method.json()["detail"][0]["loc"] == ["request"]
     assert "GET" in wrong_method.headers["Allow"]
+
+
+def test_metrics_count_answers_by_route_template_refusals_included(
+    service: InProcessService,
+) -> None:
+    unknown = "/v1/landing-zones/lz_metricsunknown"
+    assert service.client.get(unknown, headers=service.auth).status_code == 404
+    assert service.client.get(unknown).status_code == 401  # refused before routing
+    assert service.client.get("/v1/no-such-route", headers=service.auth).status_code == 404
+    scraped = service.client.get("/metrics").text
+    route = 'route="/v1/landing-zones/{landing_zone_id}"'
+    assert f'landingzone_http_requests_total{{method="GET",{route},status="404"}}' in scraped
+    assert f'landingzone_http_requests_total{{method="GET",{route},status="401"}}' in scraped
+    assert 'route="unmatched",status="404"' in scraped
+    assert "lz_metricsunknown" not in scraped  # ids never become labels

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landingzone.landing_zone.breakers import Breakers
 from landingzone.landing_zone.call_limits import CallLimits
@@ -83,21 +82,57 @@ class Metrics:
         )
         self.registry.register(LandingZoneCollector(store, breakers, limits))
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        route = _route_template(request)
-        started = time.perf_counter()
-        response = await call_next(request)
-        self.latency.labels(request.method, route).observe(time.perf_counter() - started)
-        self.requests.labels(request.method, route, str(response.status_code)).inc()
-        return response
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        method, route = str(scope.get("method", "?")), _route_template(scope)
+        self.latency.labels(method, route).observe(seconds)
+        self.requests.labels(method, route, str(status)).inc()
 
 
-def _route_template(request: Request) -> str:
-    """The route's path template, so ids do not explode the label set."""
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
+class RequestMetrics:
+    """The ASGI middleware counting every answer and its latency, by route template."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def noting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
+            if metrics is not None:
+                metrics.observe(scope, status, time.perf_counter() - started)
+
+
+def _route_template(scope: Scope) -> str:
+    """The route's path template, so ids do not explode the label set. The router names the
+    route it took; an answer given before routing (a 401, a 413) is matched here."""
+    route = scope.get("route") or _matching(scope["app"].routes, scope)
+    return "unmatched" if route is None else str(getattr(route, "path", "other"))
+
+
+def _matching(routes: Sequence[BaseRoute], scope: Scope) -> BaseRoute | None:
+    for route in routes:
+        match, child_scope = route.matches(scope)
         if match is Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+            inner = _inner_routes(route)
+            return _matching(inner, {**scope, **child_scope}) if inner else route
+    return None
+
+
+def _inner_routes(route: BaseRoute) -> Sequence[BaseRoute] | None:
+    """The routes of a mount, or of a router FastAPI included (it keeps the router aside)."""
+    inner: Sequence[BaseRoute] | None = getattr(route, "routes", None)
+    if inner is None and (router := getattr(route, "original_router", None)) is not None:
+        inner = router.routes
+    return inner
