@@ -76,6 +76,9 @@ class PromotionRecord(NewPromotion):
         return cls(**values)
 
 
+_NEWEST_FIRST = (promotions.c.created_at.desc(), promotions.c.id.desc())
+
+
 class PromotionStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -115,20 +118,26 @@ class PromotionStore:
 
     def of(self, landing_zone_id: str, limit: int = 200) -> list[PromotionRecord]:
         """The landing zone's promotions, newest first."""
-        return self.of_each([landing_zone_id], limit).get(landing_zone_id, [])
+        query = (
+            promotions.select()
+            .where(promotions.c.landing_zone_id == landing_zone_id)
+            .order_by(*_NEWEST_FIRST)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [PromotionRecord.from_row(row) for row in connection.execute(query).all()]
 
     def of_each(
         self, landing_zone_ids: Sequence[str], limit: int = 200
     ) -> dict[str, list[PromotionRecord]]:
         """The newest `limit` promotions of each of several landing zones, in one query."""
-        if not landing_zone_ids:
-            return {}
-        newest_first = (promotions.c.created_at.desc(), promotions.c.id.desc())
+        if len(landing_zone_ids) <= 1:  # one view: the plain query is cheaper to build
+            return {i: rows for i in landing_zone_ids if (rows := self.of(i, limit))}
         ranked = (
             sa.select(
                 *promotions.c,
                 sa.func.row_number()
-                .over(partition_by=promotions.c.landing_zone_id, order_by=newest_first)
+                .over(partition_by=promotions.c.landing_zone_id, order_by=_NEWEST_FIRST)
                 .label("rank"),
             )
             .where(promotions.c.landing_zone_id.in_(landing_zone_ids))
