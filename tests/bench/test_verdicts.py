@@ -71,6 +71,17 @@ def test_each_target_is_judged_from_the_figure_it_names() -> None:
     assert statuses[memory] == NOT_MEASURED  # 30 landing zones say nothing about 1,000
 
 
+def test_growth_is_the_largest_size_against_the_smallest_not_noise_between() -> None:
+    results = _results()
+    sizes = results["growth"]["postgres"]["sizes"]
+    sizes["10000"] = {"get": _summary(0.009), "list": _summary(0.021), "stored": 10000}
+    sizes["100"]["get"] = _summary(0.0125)  # the first size read slower than the rest
+    verdicts = {v.target: v for v in evaluate(results)}
+    get = verdicts["postgres: get flat within 10% over 100 to 100,000"]
+    assert get.status == MET and get.measured.startswith("-16% (largest over smallest")
+    assert verdicts["postgres: list flat within 10% over 100 to 100,000"].status == NOT_MET
+
+
 def test_a_part_not_run_is_not_measured_rather_than_met() -> None:
     statuses = _statuses({"meta": {}})
     assert statuses and set(statuses.values()) == {NOT_MEASURED}
