@@ -43,6 +43,7 @@ landing_zones = sa.Table(
     sa.Column("template_answers", sa.JSON, nullable=True),
     sa.Index("lz_by_owner", "owner", "created_at"),
     sa.Index("lz_by_tenant_name", "tenant", "name"),
+    sa.Index("lz_by_created", "created_at", "id"),  # the list's order (migration 0006)
 )
 
 steps = sa.Table(
