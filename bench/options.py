@@ -20,6 +20,7 @@ class Options:
     rounds: int = 8
     levels: tuple[int, ...] = (1, 8, 32)
     waves: int = 3  # landing zones per level: `waves` x the concurrency
+    replicas: int = 1  # service replicas sharing the concurrency levels' work (PostgreSQL only)
     memory_zones: int = 1000
     memory_concurrency: int = 8
     event_zones: int = 20
@@ -90,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="sequential rounds (each class once per round)")
     p.add_argument("--levels", type=_numbers, help="concurrency levels, e.g. 1,8,32")
     p.add_argument("--waves", type=int, help="landing zones per level, as a multiple of it")
+    p.add_argument(
+        "--replicas",
+        type=int,
+        help="service replicas on PostgreSQL's concurrency levels (the sandbox's and others)",
+    )
     p.add_argument("--memory-zones", type=int)
     p.add_argument("--event-zones", type=int)
     p.add_argument("--api-clients", type=_numbers)
@@ -122,6 +128,7 @@ def parse(argv: list[str] | None = None) -> Options:
         "rounds",
         "levels",
         "waves",
+        "replicas",
         "memory_zones",
         "event_zones",
         "api_clients",

@@ -13,11 +13,12 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.support.replicas import another_replica
 from tests.support.sandbox import Sandbox
 
 from bench import api, growth, targets
@@ -26,9 +27,10 @@ from bench.options import Options
 from bench.peer import Peer, running_peer
 from bench.peer_template import task_values
 from bench.service import ServiceRun, run_concurrent, run_one
-from bench.stand import stand
+from bench.stand import BENCH_SETTINGS, stand
 from bench.stats import Summary
 from bench.traffic import Meter, calls, counts
+from landingzone.config import Settings
 
 Results = dict[str, Any]
 Save = Callable[[], None]
@@ -52,6 +54,9 @@ def _commit() -> str:
     return out.stdout.strip()
 
 
+PROVISIONING_CONCURRENCY = Settings.model_fields["provisioning_concurrency"].default
+
+
 def new_results(options: Options) -> Results:
     settings = options.settings
     return {
@@ -65,7 +70,10 @@ def new_results(options: Options) -> Results:
             "parts": list(options.parts),
             "databases": list(options.databases),
             "settings": settings,
-            "provisioning_concurrency": int(settings.get("LZ_PROVISIONING_CONCURRENCY", "4")),
+            "provisioning_concurrency": int(
+                settings.get("LZ_PROVISIONING_CONCURRENCY", PROVISIONING_CONCURRENCY)
+            ),
+            "replicas": options.replicas,
         },
         "errors": [],
     }
@@ -144,21 +152,9 @@ def _main(sandbox: Sandbox, database: str, options: Options, results: Results, s
             if kinds:
                 with part(results, save, f"{database}: sequential {', '.join(kinds)}"):
                     _sequential(sandbox, meter, floor, peer, database, kinds, options, results)
-    reference = floor_of(results, database)
     if options.wants("concurrency"):
-        for level in options.levels:
-            with part(results, save, f"{database}: concurrency {level}"):
-                run = run_concurrent(
-                    sandbox,
-                    meter,
-                    f"c{level}-{database[:2]}",
-                    list(options.classes),
-                    level,
-                    options.count_at(level),
-                )
-                if run["latency"]:
-                    run["latency"] = Summary(**run["latency"]).against(reference).as_dict()
-                results.setdefault("concurrency", {}).setdefault(database, {})[str(level)] = run
+        with _replicas(sandbox, database, options) as replica_urls:
+            _concurrency(sandbox, meter, database, options, results, save, replica_urls)
     if options.wants("memory"):
         with part(results, save, f"{database}: memory over {options.memory_zones}"):
             before = growth.service_rss_mb(sandbox)
@@ -178,6 +174,42 @@ def _main(sandbox: Sandbox, database: str, options: Options, results: Results, s
                 "after_mb": after,
                 "growth_mb": after - before,
             }
+
+
+@contextmanager
+def _replicas(sandbox: Sandbox, database: str, options: Options) -> Iterator[list[str]]:
+    """The API addresses of the replicas besides the sandbox's service: `--replicas` minus one of
+    them on PostgreSQL, with the benchmark's settings; none on SQLite (one file, one writer)."""
+    extra = options.replicas - 1 if database == "postgres" else 0
+    with ExitStack() as running:
+        settings = {**BENCH_SETTINGS, **options.settings}
+        yield [running.enter_context(another_replica(sandbox, settings)).url for _ in range(extra)]
+
+
+def _concurrency(
+    sandbox: Sandbox,
+    meter: Meter,
+    database: str,
+    options: Options,
+    results: Results,
+    save: Save,
+    replica_urls: list[str],
+) -> None:
+    reference = floor_of(results, database)
+    for level in options.levels:
+        with part(results, save, f"{database}: concurrency {level}"):
+            run = run_concurrent(
+                sandbox,
+                meter,
+                f"c{level}-{database[:2]}",
+                list(options.classes),
+                level,
+                options.count_at(level),
+                replica_urls=replica_urls,
+            )
+            if run["latency"]:
+                run["latency"] = Summary(**run["latency"]).against(reference).as_dict()
+            results.setdefault("concurrency", {}).setdefault(database, {})[str(level)] = run
 
 
 def _sequential(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,9 +191,14 @@ def run_concurrent(
     concurrency: int,
     count: int,
     timeout: float = 600,
+    replica_urls: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`count` landing zones, `concurrency` of them under way at any time (a new one is asked
-    for as soon as one finishes): throughput, latency, errors, peak calls at once per system."""
+    for as soon as one finishes): throughput, latency, errors, peak calls at once per system.
+    With other replicas, the POSTs go round-robin to the sandbox's service and theirs, as a load
+    balancer would send them."""
+    api_urls = [sandbox.api_url, *replica_urls]
+    token = str(sandbox.description["api"]["token"])
     meter.reset_peaks()
     mark = meter.mark()
     outcomes: list[tuple[float, dict[str, Any] | None, str | None]] = []
@@ -205,7 +211,7 @@ def run_concurrent(
         def one(index: int) -> None:
             body = request_body(f"{prefix}-{index}", class_id=class_ids[index % len(class_ids)])
             try:
-                with sandbox.api() as client:
+                with _client(api_urls[index % len(api_urls)], token) as client:
                     landing_zone_id, posted_at = _post(client, body)
                 done, deadline = watch.add(landing_zone_id), time.monotonic() + timeout
                 while not done.wait(1.0):
@@ -231,7 +237,16 @@ def run_concurrent(
     peaks = meter.peaks()
     entries = meter.since(mark)
     result = _concurrency_result(outcomes, concurrency, count, peaks, counts(entries))
-    return {**result, "caller_peak": peak_overlap(entries), "slowest": slowest(entries)}
+    return {
+        **result,
+        "replicas": len(api_urls),
+        "caller_peak": peak_overlap(entries),
+        "slowest": slowest(entries),
+    }
+
+
+def _client(api_url: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def _concurrency_result(

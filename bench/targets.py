@@ -121,15 +121,18 @@ def _bounds(results: Results) -> Iterator[Verdict]:
         alone = measured_alone or (levels.get("1") or {}).get("caller_peak")
         highest = max(levels, key=int)
         busy = levels[highest].get("caller_peak")
+        replicas = int(levels[highest].get("replicas") or 1)  # each bounds its own calls
         if not alone or not busy or highest == "1":
             continue
         for system in sorted(busy):
             one = max(1, int(alone.get(system, 1)))
+            most = bound * replicas * one
+            per_replica = f" on each of {replicas} replicas" if replicas > 1 else ""
             yield Verdict(
-                f"{database} concurrency {highest}: {system} calls at once <= {bound * one}",
+                f"{database} concurrency {highest}: {system} calls at once <= {most}",
                 str(busy[system]),
-                _status(int(busy[system]) <= bound * one),
-                f"{bound} landing zones x {one} (one alone)",
+                _status(int(busy[system]) <= most),
+                f"{bound} landing zones{per_replica} x {one} (one alone)",
             )
 
 

@@ -71,6 +71,17 @@ def test_each_target_is_judged_from_the_figure_it_names() -> None:
     assert statuses[memory] == NOT_MEASURED  # 30 landing zones say nothing about 1,000
 
 
+def test_each_replica_bounds_its_own_calls() -> None:
+    results = _results()
+    results["concurrency"]["postgres"]["32"]["replicas"] = 2
+    verdicts = {v.target: v for v in evaluate(results)}
+    bitbucket = verdicts["postgres concurrency 32: bitbucket calls at once <= 16"]
+    assert (
+        bitbucket.status == MET
+        and bitbucket.note == "4 landing zones on each of 2 replicas x 2 (one alone)"
+    )
+
+
 def test_growth_is_the_largest_size_against_the_smallest_not_noise_between() -> None:
     results = _results()
     sizes = results["growth"]["postgres"]["sizes"]

@@ -3,13 +3,8 @@ replica that dies for good leaves nothing behind: the other takes its work over.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.clients import bitbucket, requested_items, servicenow
+from tests.support.replicas import Replica, another_replica
 from tests.support.sandbox import (
     Sandbox,
     fresh_postgres_database,
@@ -24,16 +20,17 @@ from tests.support.sandbox import (
     running_sandbox,
     wait_for,
 )
-from tests.support.simulators import SandboxLayout, free_port
 
 pytestmark = pytest.mark.e2e
 
-
-@dataclass
-class Replica:
-    url: str
-    executor_id: str
-    process: subprocess.Popen[bytes]
+TEST_TUNING = {
+    "LZ_RETRY_INITIAL_SECONDS": "0.2",
+    "LZ_RETRY_MAX_INTERVAL_SECONDS": "2",
+    "LZ_HEARTBEAT_SECONDS": "1",
+    "LZ_REPLICA_LEASE_SECONDS": "6",
+    "LZ_CALL_TIMEOUT_SECONDS": "5",
+    "LZ_DATABASE_POOL_SIZE": "3",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,47 +44,8 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 @pytest.fixture
 def second_replica(shared_sandbox: Sandbox) -> Iterator[Replica]:
     """Another `landingzone serve` on the same database, with the sandbox's tuning."""
-    assert shared_sandbox.database_url is not None
-    port = free_port()
-    executor_id = f"replica-{uuid.uuid4().hex[:6]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LZ_")}
-    env.update(SandboxLayout.load(shared_sandbox.data_dir).service_environment())
-    env.update(
-        {
-            "LZ_DATABASE_URL": shared_sandbox.database_url,
-            "LZ_EXECUTOR_ID": executor_id,
-            "LZ_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LZ_RETRY_INITIAL_SECONDS": "0.2",
-            "LZ_RETRY_MAX_INTERVAL_SECONDS": "2",
-            "LZ_HEARTBEAT_SECONDS": "1",
-            "LZ_REPLICA_LEASE_SECONDS": "6",
-            "LZ_CALL_TIMEOUT_SECONDS": "5",
-            "LZ_DATABASE_POOL_SIZE": "3",
-        }
-    )
-    log_path = shared_sandbox.data_dir / "logs" / f"{executor_id}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "landingzone.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        replica = Replica(f"http://127.0.0.1:{port}", executor_id, process)
-        try:
-            wait_for(lambda: _healthy(replica.url), "the second replica", timeout=60)
-            yield replica
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with another_replica(shared_sandbox, TEST_TUNING) as replica:
+        yield replica
 
 
 def _burst(sandbox: Sandbox, replica: Replica, prefix: str, count: int) -> list[str]:
