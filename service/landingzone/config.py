@@ -114,8 +114,7 @@ class Settings(BaseSettings):
     provisioning_concurrency: int = 4
     intake_per_second: int = 5
     # How often each replica looks for landing zones waiting on the intake and provisioning
-    # queues, and how often a landing zone's workflow looks whether its queued provisioning has
-    # ended: each hand-off waits half of it on average. The polls run while idle too: at 0.05 s
+    # queues: each hand-off waits half of it on average. The polls run while idle too: at 0.05 s
     # an idle replica spends about 14 % of a core on them.
     queue_poll_seconds: float = Field(default=0.05, gt=0)
     # Calls one replica has in flight to each downstream system at most; more wait their turn.
