@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.datastructures import MutableHeaders
@@ -58,16 +59,22 @@ def logged_path(path: str) -> str:
     return text if len(text) <= MAX_LOGGED_PATH else text[:MAX_LOGGED_PATH] + "…"
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+Answered = Callable[[Scope, int, float], None]
+
+
+class AnswerObserver:
+    """An ASGI middleware that tells `answered` of each HTTP request once it is answered: the
+    request's scope, the status (500 when the app raised before answering) and the seconds."""
+
+    def __init__(self, app: ASGIApp, answered: Answered) -> None:
         self.app = app
+        self.answered = answered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 0
+        started, status = time.perf_counter(), 0
 
         async def noting(message: Message) -> None:
             nonlocal status
@@ -78,10 +85,19 @@ class AccessLog:
         try:
             await self.app(scope, receive, noting)
         finally:
-            access_log.info(
-                "%s %s %d %.1fms",
-                str(scope.get("method", "?"))[:16],
-                logged_path(str(scope.get("path", ""))),
-                status or 500,
-                (time.perf_counter() - started) * 1000,
-            )
+            self.answered(scope, status or 500, time.perf_counter() - started)
+
+
+class AccessLog(AnswerObserver):
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app, _log)
+
+
+def _log(scope: Scope, status: int, seconds: float) -> None:
+    access_log.info(
+        "%s %s %d %.1fms",
+        str(scope.get("method", "?"))[:16],
+        logged_path(str(scope.get("path", ""))),
+        status,
+        seconds * 1000,
+    )

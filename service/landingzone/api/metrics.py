@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
@@ -10,8 +9,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from landingzone.api.hardening import AnswerObserver
 from landingzone.landing_zone.breakers import Breakers
 from landingzone.landing_zone.call_limits import CallLimits
 from landingzone.landing_zone.store import Store
@@ -88,30 +88,17 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
 
 
-class RequestMetrics:
-    """The ASGI middleware counting every answer and its latency, by route template."""
+class RequestMetrics(AnswerObserver):
+    """Every answer counted, with its latency, by route template."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app, _observe)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), 500
 
-        async def noting(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting)
-        finally:
-            metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
-            if metrics is not None:
-                metrics.observe(scope, status, time.perf_counter() - started)
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    metrics: Metrics | None = getattr(scope["app"].state, "metrics", None)
+    if metrics is not None:
+        metrics.observe(scope, status, seconds)
 
 
 def _route_template(scope: Scope) -> str:
