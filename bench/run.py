@@ -29,8 +29,8 @@ from bench.peer_template import task_values
 from bench.service import ServiceRun, run_concurrent, run_one
 from bench.stand import BENCH_SETTINGS, stand
 from bench.stats import Summary
+from bench.targets import DEFAULT_PROVISIONING_CONCURRENCY
 from bench.traffic import Meter, calls, counts
-from landingzone.config import Settings
 
 Results = dict[str, Any]
 Save = Callable[[], None]
@@ -54,9 +54,6 @@ def _commit() -> str:
     return out.stdout.strip()
 
 
-PROVISIONING_CONCURRENCY = Settings.model_fields["provisioning_concurrency"].default
-
-
 def new_results(options: Options) -> Results:
     settings = options.settings
     return {
@@ -71,7 +68,7 @@ def new_results(options: Options) -> Results:
             "databases": list(options.databases),
             "settings": settings,
             "provisioning_concurrency": int(
-                settings.get("LZ_PROVISIONING_CONCURRENCY", PROVISIONING_CONCURRENCY)
+                settings.get("LZ_PROVISIONING_CONCURRENCY", DEFAULT_PROVISIONING_CONCURRENCY)
             ),
             "replicas": options.replicas,
         },

@@ -198,7 +198,6 @@ def run_concurrent(
     With other replicas, the POSTs go round-robin to the sandbox's service and theirs, as a load
     balancer would send them."""
     api_urls = [sandbox.api_url, *replica_urls]
-    token = str(sandbox.description["api"]["token"])
     meter.reset_peaks()
     mark = meter.mark()
     outcomes: list[tuple[float, dict[str, Any] | None, str | None]] = []
@@ -211,7 +210,7 @@ def run_concurrent(
         def one(index: int) -> None:
             body = request_body(f"{prefix}-{index}", class_id=class_ids[index % len(class_ids)])
             try:
-                with _client(api_urls[index % len(api_urls)], token) as client:
+                with sandbox.api(api_url=api_urls[index % len(api_urls)]) as client:
                     landing_zone_id, posted_at = _post(client, body)
                 done, deadline = watch.add(landing_zone_id), time.monotonic() + timeout
                 while not done.wait(1.0):
@@ -243,10 +242,6 @@ def run_concurrent(
         "caller_peak": peak_overlap(entries),
         "slowest": slowest(entries),
     }
-
-
-def _client(api_url: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def _concurrency_result(

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from landingzone.config import Settings
+
 MET, NOT_MET, NOT_MEASURED = "met", "NOT MET", "n/a"
 SERVICE_OVER_FLOOR = 1.25
 SERVICE_OVER_PEER = 0.5
@@ -23,7 +25,7 @@ EVENT_DELAY_P99_S = 0.100
 FLAT_WITHIN = 0.10
 MEMORY_GROWTH_MB = 50.0
 MEMORY_ZONES = 1000
-DEFAULT_PROVISIONING_CONCURRENCY = 4  # LZ_PROVISIONING_CONCURRENCY's default
+DEFAULT_PROVISIONING_CONCURRENCY = Settings.model_fields["provisioning_concurrency"].default
 
 Results = Mapping[str, Any]
 

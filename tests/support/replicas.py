@@ -10,11 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import httpx
-
 from landingzone_sandbox.layout import SandboxLayout
 from landingzone_sandbox.serving import free_port
-from tests.support.sandbox import Sandbox, wait_for
+from tests.support.sandbox import Sandbox, healthy, wait_for
 
 
 @dataclass
@@ -22,12 +20,6 @@ class Replica:
     url: str
     executor_id: str
     process: subprocess.Popen[bytes]
-
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
 
 
 @contextmanager
@@ -58,7 +50,7 @@ def another_replica(sandbox: Sandbox, settings: dict[str, str]) -> Iterator[Repl
         )
         replica = Replica(f"http://127.0.0.1:{port}", executor_id, process)
         try:
-            wait_for(replica.healthy, f"replica {executor_id}", timeout=60)
+            wait_for(lambda: healthy(replica.url), f"replica {executor_id}", timeout=60)
             yield replica
         finally:
             if process.poll() is None:

@@ -50,6 +50,14 @@ class Described(Protocol):
     def url(self, system: str) -> str: ...
 
 
+def healthy(api_url: str) -> bool:
+    """Whether the service at `api_url` answers its liveness probe."""
+    try:
+        return httpx.get(f"{api_url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @dataclass
 class Sandbox:
     data_dir: Path
@@ -64,10 +72,11 @@ class Sandbox:
     def api_url(self) -> str:
         return str(self.description["api"]["url"])
 
-    def api(self, token: str | None = None) -> httpx.Client:
+    def api(self, token: str | None = None, api_url: str | None = None) -> httpx.Client:
+        """A client of the sandbox's service (or of another replica's API at `api_url`)."""
         token = token if token is not None else self.description["api"]["token"]
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
+        return httpx.Client(base_url=api_url or self.api_url, headers=headers, timeout=30)
 
     def url(self, system: str) -> str:
         return str(self.description[system]["url"])
@@ -148,10 +157,7 @@ class Sandbox:
         httpx.delete(f"{self.url(system)}/_sandbox/outage", timeout=10).raise_for_status()
 
     def service_healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return healthy(self.api_url)
 
     def stranded(self) -> list[str]:
         """Landing zones neither terminal nor with a live workflow: what must never exist."""

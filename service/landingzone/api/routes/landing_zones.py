@@ -222,21 +222,22 @@ async def _event_stream(runtime: Runtime, landing_zone_id: str, after: int) -> A
         while True:
             bell.clear()
             rows = await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen)
+            if not rows:  # the record is read only once the events stop
+                record = await run_in_threadpool(_record, runtime, landing_zone_id)
+                if not record.status.terminal:
+                    # This replica's own events ring at once; another's are read by the poll.
+                    await bell.wait(STREAM_POLL_SECONDS)
+                    continue
+                # An event appended between the two reads is sent before the end.
+                rows = await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen)
+                if not rows:
+                    final = lifecycle.view(runtime, record).model_dump(mode="json", by_alias=True)
+                    yield f"event: end\ndata: {json.dumps(final)}\n\n"
+                    return
             for row in rows:
                 seen = row.seq
                 payload = EventView(**vars(row)).model_dump_json()
                 yield f"id: {row.seq}\nevent: progress\ndata: {payload}\n\n"
-            if rows:
-                continue  # more may have come meanwhile: the record is read once they stop
-            record = await run_in_threadpool(_record, runtime, landing_zone_id)
-            if record.status.terminal:
-                if await run_in_threadpool(runtime.store.events.after, landing_zone_id, seen):
-                    continue  # appended between the two reads: sent before the end
-                final = lifecycle.view(runtime, record).model_dump(mode="json", by_alias=True)
-                yield f"event: end\ndata: {json.dumps(final)}\n\n"
-                return
-            # This replica's own events ring at once; another replica's are read by the poll.
-            await bell.wait(STREAM_POLL_SECONDS)
 
 
 def _transition(
